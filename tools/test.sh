@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The test command (what .ci/run calls): set up with the dev tools, check that the notebooks are clean and
+# exported and that README.md is rendered from nbs/index.ipynb, then run the notebooks' tests and pytest.
+#   bash tools/test.sh           # the fast set (tiny models; real data)
+#   bash tools/test.sh --slow    # also the cells and tests that use the real embedded model
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/setup.sh --dev
+export PATH="$PWD/.venv/bin:$PATH"
+flags="" marker="not slow"
+[ "${1:-}" = "--slow" ] && flags="slow" marker=""
+
+fingerprint() { find nbs clha README.md -type f \( -name '*.ipynb' -o -name '*.py' -o -name '*.md' \) -print0 | sort -z | xargs -0 sha256sum; }
+before=$(fingerprint)
+nbdev-clean
+nbdev-export
+if [ "$before" != "$(fingerprint)" ]; then
+  diff <(echo "$before") <(fingerprint) | sed -n 's/^> [0-9a-f]*  /changed by nbdev-clean or nbdev-export: /p'
+  echo "error: notebooks are not clean or clha/ is not exported from them; run nbdev-clean && nbdev-export and commit" >&2
+  exit 1
+fi
+python tools/render_readme.py --check
+
+echo "== nbdev-test ${flags:+--flags $flags}"
+nbdev-test --flags "$flags" --timing
+echo "== pytest"
+python -m pytest -ra -m "$marker" tests
