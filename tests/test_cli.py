@@ -1,0 +1,88 @@
+"""The `clha` console script as a user runs it: exit statuses, one-line errors, no tracebacks."""
+import os, subprocess, sys
+from pathlib import Path
+
+import pytest
+
+CLHA = [str(Path(sys.executable).with_name("clha"))]
+
+# Each malformed-input kind of the ranked JSONL format, with the start of the message `clha validate` must print.
+MALFORMED = [
+    ("invalid JSON", '{"prompt": "a", "responses": ["x" "y"]}', "invalid JSON (Expecting ',' delimiter"),
+    ("not an object", '"just a string"', "expected a JSON object, got str"),
+    ("missing prompt", '{"chosen": "x", "rejected": "y"}', "field 'prompt': missing"),
+    ("non-string prompt", '{"prompt": ["a"], "responses": ["x", "y"]}', "field 'prompt': expected a non-blank string, got list"),
+    ("responses not a list", '{"prompt": "a", "responses": {"x": 1}}', "field 'responses': expected a list of strings, got dict"),
+    ("fewer than 2 responses", '{"prompt": "a", "responses": []}', "field 'responses': expected at least 2 responses, got 0"),
+    ("non-string response", '{"prompt": "a", "responses": ["x", null]}', "field 'responses[1]': expected a non-blank string, got null"),
+    ("blank response", '{"prompt": "a", "responses": ["", "y"]}', "field 'responses[0]': expected a non-blank string, got a blank string"),
+    ("rewards of the wrong length", '{"prompt": "a", "responses": ["x", "y", "z"], "rewards": [1, 2]}', "field 'rewards': expected 3 numbers"),
+    ("non-numeric reward", '{"prompt": "a", "responses": ["x", "y"], "rewards": [true, 1]}', "field 'rewards[0]': expected a finite number, got True"),
+    ("non-finite reward", '{"prompt": "a", "responses": ["x", "y"], "rewards": [-Infinity, 1]}', "field 'rewards[0]': expected a finite number, got -inf"),
+    ("chosen without rejected", '{"prompt": "a", "chosen": "x"}', "field 'rejected': missing"),
+    ("rejected without chosen", '{"prompt": "a", "rejected": "x"}', "field 'chosen': missing"),
+]
+
+
+def clha(*args, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run(CLHA + list(args), capture_output=True, text=True, cwd=cwd, timeout=300,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+
+
+@pytest.mark.parametrize("kind,line,message", MALFORMED, ids=[m[0] for m in MALFORMED])
+def test_validate_rejects_malformed_line(tmp_path, kind, line, message):
+    path = tmp_path / "data.jsonl"
+    path.write_text('{"prompt": "ok", "responses": ["fine", "also fine"]}\n' + line + "\n")
+    r = clha("validate", str(path))
+    assert r.returncode == 2
+    assert r.stderr == f"error: {path}:2: {r.stderr.split(':2: ', 1)[1]}"  # one line, naming file:line
+    assert r.stderr.count("\n") == 1 and message in r.stderr and "Traceback" not in r.stderr
+    assert r.stdout == ""
+
+
+def test_validate_rejects_empty_and_missing_files(tmp_path):
+    (tmp_path / "empty.jsonl").write_text("\n\n")
+    r = clha("validate", str(tmp_path / "empty.jsonl"))
+    assert (r.returncode, r.stderr) == (2, f"error: {tmp_path / 'empty.jsonl'}: empty file (expected one JSON object per line)\n")
+    r = clha("validate", str(tmp_path / "absent.jsonl"))
+    assert (r.returncode, r.stderr) == (2, f"error: {tmp_path / 'absent.jsonl'}: no such file\n")
+
+
+def test_validate_summarises_a_good_file(tmp_path):
+    path = tmp_path / "good.jsonl.gz"
+    import gzip
+    with gzip.open(path, "wt") as f:
+        f.write('{"prompt": "Hi?", "chosen": "Hello!", "rejected": "Go away."}\n')
+        f.write('{"prompt": "Why?", "responses": ["Because.", "No.", "?"], "rewards": [1, 0.5, -2]}\n')
+    r = clha("validate", str(path))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == f"{path}: ok: 2 examples; K=2 (1), K=3 (1); fields: prompt, responses, rewards (1 of 2)\n"
+
+
+def test_validate_reads_the_embedded_data():
+    r = clha("validate", "embedded", "--split", "train")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("embedded: ok: 1834 examples; K=2 (1834)")
+
+
+def test_every_command_has_help():
+    r = clha("--help")
+    assert r.returncode == 0 and "validate" in r.stdout and "demo" in r.stdout
+    for command in ("validate", "demo"):
+        r = clha(command, "--help")
+        assert r.returncode == 0 and r.stdout.startswith(f"usage: clha {command}"), r.stderr
+
+
+def test_usage_errors_exit_2():
+    assert clha("frobnicate").returncode == 2
+    r = clha("validate")  # missing argument: argparse's own message
+    assert r.returncode == 2 and "required: path" in r.stderr
+    r = clha("demo", "--data", "hh:harmless")  # a bad data spec fails before any model is loaded
+    assert r.returncode == 2 and r.stderr == "error: HH-RLHF: unknown subset 'harmless'; expected one of harmless-base, helpful-base, helpful-online, helpful-rejection-sampled\n"
+
+
+@pytest.mark.slow
+def test_demo_answers_with_the_embedded_model():
+    r = clha("demo", "--n", "2", "--max-new-tokens", "24")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("    model:  ") == 2 and "data: embedded test split, 474 pairs" in r.stdout
