@@ -66,8 +66,8 @@ def render_hh(
     return "".join(f"\n\n{_TAG_OF[role]}: {body}" for role, body in turns) + "\n\nAssistant:"
 
 # %% ../nbs/00_data.ipynb #04f32566
-def _meta(source=None, line=None, subset=None, split=None, flipped=False) -> dict:
-    return {"source": source, "line": line, "subset": subset, "split": split, "flipped": flipped}
+def _meta(source=None, line=None, subset=None, split=None, flipped=False, reranked=False) -> dict:
+    return {"source": source, "line": line, "subset": subset, "split": split, "flipped": flipped, "reranked": reranked}
 
 def hh_pair(
     chosen: str,              # the preferred transcript
@@ -90,7 +90,7 @@ RANKED_FEATURES = Features({
     "responses": List(Value("string")),
     "rewards": List(Value("float64")),  # None until a reward model scores the responses
     "meta": {"source": Value("string"), "line": Value("int64"), "subset": Value("string"),
-             "split": Value("string"), "flipped": Value("bool")},
+             "split": Value("string"), "flipped": Value("bool"), "reranked": Value("bool")},
 })
 
 def ranked_dataset(examples: list[dict]) -> Dataset:
@@ -217,6 +217,17 @@ def _check_rewards(v, k: int, where: str) -> list[float] | None:
             raise DataError(f"{where}: field 'rewards[{i}]': expected a finite number, got {r!r}")
     return [float(r) for r in v]
 
+_META_TYPES = {"source": str, "line": int, "subset": str, "split": str, "flipped": bool, "reranked": bool}
+
+def _check_meta(v, where: str) -> dict:
+    "Known `meta` fields of a line (provenance and flip marks written by `save_ranked`); others are ignored."
+    if v is None: return {}
+    if not isinstance(v, dict): raise DataError(f"{where}: field 'meta': expected an object, got {_kind(v)}")
+    for k, t in _META_TYPES.items():
+        if v.get(k) is not None and (not isinstance(v[k], t) or (t is int and isinstance(v[k], bool))):
+            raise DataError(f"{where}: field 'meta.{k}': expected {'true or false' if t is bool else t.__name__}, got {v[k]!r}")
+    return {k: v[k] for k in _META_TYPES if v.get(k) is not None}
+
 # %% ../nbs/00_data.ipynb #e02c5098
 def ranked_example(
     obj,                  # one parsed JSON line
@@ -238,8 +249,9 @@ def ranked_example(
         if len(responses) < 2: raise DataError(f"{where}: field 'responses': expected at least 2 responses, got {len(responses)}")
         responses = [_check_text(r, where, f"responses[{i}]") for i, r in enumerate(responses)]
     else: raise DataError(f"{where}: expected a field 'responses' (a list, best first) or 'chosen' and 'rejected'")
+    file, line = where.rsplit(":", 1)
     return {"prompt": prompt, "responses": responses, "rewards": _check_rewards(obj.get("rewards"), len(responses), where),
-            "meta": _meta(source=where.rsplit(":", 1)[0], line=int(where.rsplit(":", 1)[1]))}
+            "meta": _meta(**{"source": file, "line": int(line), **_check_meta(obj.get("meta"), where)})}
 
 # %% ../nbs/00_data.ipynb #0c641903
 def load_ranked(
@@ -290,7 +302,8 @@ def save_ranked(
     "Write ranked examples as JSONL (atomically)."
     with atomic_write(path) as f:
         for ex in dataset:
-            f.write(json.dumps({"prompt": ex["prompt"], "responses": ex["responses"], "rewards": ex["rewards"]}, ensure_ascii=False) + "\n")
+            row = {"prompt": ex["prompt"], "responses": ex["responses"], "rewards": ex["rewards"], "meta": ex.get("meta")}
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
     return Path(path)
 
 # %% ../nbs/00_data.ipynb #9625f96b
