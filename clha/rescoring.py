@@ -6,14 +6,21 @@ Docs: https://clha-dev.github.io/clha/rescoring.html.md"""
 
 # %% ../nbs/03_rescoring.ipynb #fd0a631e
 from __future__ import annotations
+import math
+from pathlib import Path
+
+import numpy as np
 import torch
 from torch import Tensor
 from datasets import Dataset
 
-from .data import ranked_dataset
+from .data import DataError, flip_pairs, load_data, ranked_dataset, save_ranked
+from .rewards import RewardModel, wilson_ci
 
 # %% auto #0
-__all__ = ['rerank', 'rerank_dataset', 'pair_mask', 'sft_gate']
+__all__ = ['rerank', 'rerank_dataset', 'pair_mask', 'sft_gate', 'rescore', 'pair_gaps', 'parse_threshold', 'resolve_threshold',
+           'noise_stats', 'expected_recovery', 'flip_recovery', 'plot_reward_gaps', 'plot_flip_recovery',
+           'rescore_file']
 
 # %% ../nbs/03_rescoring.ipynb #c22ebad1
 def rerank(
@@ -25,16 +32,25 @@ def rerank(
     return [responses[i] for i in order], [rewards[i] for i in order], order != list(range(len(responses)))
 
 # %% ../nbs/03_rescoring.ipynb #067a2c51
+def _where(ex: dict) -> str:
+    "`file:line` of an example, from its provenance."
+    return f"{ex['meta']['source']}:{ex['meta']['line']}"
+
+def _need_rewards(ex: dict, why: str) -> list[float]:
+    if ex["rewards"] is None:
+        raise DataError(f"{_where(ex)}: field 'rewards': missing ({why}; score the data first with `clha rescore`)")
+    return ex["rewards"]
+
 def rerank_dataset(dataset: Dataset) -> Dataset:
     "Sort every example's responses by its rewards, marking reordered ones in `meta['reranked']`."
     out = []
     for ex in dataset:
-        if ex["rewards"] is None: raise ValueError(f"{ex['meta']['source']}:{ex['meta']['line']}: no rewards to rerank by; rescore the data first")
+        _need_rewards(ex, "reranking needs a reward per response")
         responses, rewards, changed = rerank(ex["responses"], ex["rewards"])
         out.append({**ex, "responses": responses, "rewards": rewards, "meta": {**ex["meta"], "reranked": changed}})
     return ranked_dataset(out)
 
-# %% ../nbs/03_rescoring.ipynb #ffcccb7a
+# %% ../nbs/03_rescoring.ipynb #eaf90801
 def pair_mask(
     rewards: Tensor,         # [B, K] reward of each response
     threshold: float = 3.0,  # pairs whose rewards differ by no more than this are treated as noise
@@ -44,10 +60,175 @@ def pair_mask(
     off_diagonal = ~torch.eye(k, dtype=torch.bool, device=rewards.device)
     return ((rewards[:, :, None] - rewards[:, None, :]).abs() > threshold) & off_diagonal
 
-# %% ../nbs/03_rescoring.ipynb #ab7b35d2
+# %% ../nbs/03_rescoring.ipynb #f9d5b9b4
 def sft_gate(
     rewards: Tensor,    # [B, K] rewards, best first
     gate: float = 0.0,  # the top response must score above this
 ) -> Tensor:            # [B] bool
     "Whether each prompt's best response is good enough to imitate."
     return rewards[:, 0] > gate
+
+# %% ../nbs/03_rescoring.ipynb #955d31aa
+def rescore(
+    dataset: Dataset,        # ranked examples (rewards, if any, are replaced)
+    rm: RewardModel,         # the scoring model (`rm_train` in the paper's protocol)
+    rerank: bool = True,     # sort each example best first by the new rewards
+    batch_size: int = 32,
+    progress: bool = True,
+) -> Dataset:
+    "Score every response with `rm`; with `rerank`, sort each example by the scores."
+    sizes = [len(r) for r in dataset["responses"]]
+    prompts = [p for p, k in zip(dataset["prompt"], sizes) for _ in range(k)]
+    scores = rm.score(prompts, [r for rs in dataset["responses"] for r in rs], batch_size, progress).tolist()
+    ends = np.cumsum(sizes).tolist()
+    scored = ranked_dataset([{**ex, "rewards": scores[end - k:end]} for ex, k, end in zip(dataset, sizes, ends)])
+    return rerank_dataset(scored) if rerank else scored
+
+# %% ../nbs/03_rescoring.ipynb #a118e197
+def pair_gaps(dataset: Dataset) -> np.ndarray:
+    "r_i − r_j for every ordered pair i < j of every example (positive where the reward model agrees with the order)."
+    gaps = [rs[i] - rs[j] for ex in dataset for rs in [_need_rewards(ex, "reward gaps need rewards")]
+            for i in range(len(rs)) for j in range(i + 1, len(rs))]
+    return np.asarray(gaps, dtype=np.float64)
+
+def parse_threshold(threshold: float | str) -> tuple[float, str]:
+    "(value, unit) of a threshold: unit '' (raw reward units), 'sd' or '%'."
+    text = str(threshold).strip()
+    unit = next((u for u in ("sd", "%") if text.endswith(u)), "")
+    try: value = float(text[:len(text) - len(unit)])
+    except ValueError: value = math.nan
+    if not math.isfinite(value) or value < 0 or (unit == "%" and value > 100):
+        raise DataError(f"threshold: expected a number ≥ 0, 'Xsd' or 'Q%' (0-100), got {threshold!r}")
+    return value, unit
+
+def resolve_threshold(
+    threshold: float | str,  # raw reward units (3.0), standard deviations of the rewards ("0.5sd") or a pair quantile ("30%")
+    dataset: Dataset,        # the scored data the threshold is measured on
+) -> float:                  # the threshold in raw reward units
+    "A CLHA noise threshold in the reward model's raw units."
+    value, unit = parse_threshold(threshold)
+    if unit == "sd":
+        rewards = np.asarray([r for ex in dataset for r in _need_rewards(ex, "an 'sd' threshold needs rewards")])
+        return value * float(rewards.std())
+    if unit == "%": return float(np.quantile(np.abs(pair_gaps(dataset)), value / 100))
+    return value
+
+# %% ../nbs/03_rescoring.ipynb #1d45212f
+def noise_stats(
+    dataset: Dataset,                # scored examples, in the order to check (e.g. the human labels)
+    threshold: float | str = "1sd",  # see `resolve_threshold`
+) -> dict:
+    "How often the rewards disagree with the data's order, and how many pairs the threshold masks."
+    gaps = pair_gaps(dataset)
+    if not len(gaps): raise DataError("noise_stats: the data have no pairs")
+    tau = resolve_threshold(threshold, dataset)
+    rewards = np.asarray([r for ex in dataset for r in ex["rewards"]])
+    disagree = int((gaps < 0).sum())
+    return {"examples": len(dataset), "pairs": len(gaps), "threshold": str(threshold), "threshold_raw": tau,
+            "reward_mean": float(rewards.mean()), "reward_sd": float(rewards.std()),
+            "disagree": disagree / len(gaps), "disagree_ci95": wilson_ci(disagree, len(gaps)),
+            "masked": float((np.abs(gaps) <= tau).mean()),
+            "disagree_among_kept": float((gaps[np.abs(gaps) > tau] < 0).mean()) if (np.abs(gaps) > tau).any() else float("nan"),
+            "gap_quantiles": dict(zip(("5%", "25%", "50%", "75%", "95%"), np.quantile(gaps, [.05, .25, .5, .75, .95]).tolist()))}
+
+# %% ../nbs/03_rescoring.ipynb #00da0b6c
+def expected_recovery(agreement: float, rate: float) -> dict:
+    "Flip-detection precision/recall and label accuracy for a reward model that errs independently of the flips."
+    a, p = agreement, rate
+    caught, false_alarms = p * a, (1 - p) * (1 - a)
+    return {"recall": a, "precision": caught / (caught + false_alarms) if caught + false_alarms else float("nan"),
+            "accuracy_before": 1 - p, "accuracy_after": a}
+
+def flip_recovery(
+    scored: Dataset,                 # K=2 pairs scored in their true (human) order, `rescore(..., rerank=False)`
+    rates=(0.1, 0.2, 0.3, 0.4),      # flip rates to inject
+    threshold: float | str = "1sd",  # mask pairs whose |gap| is at most this (see `resolve_threshold`)
+    seed: int = 0,
+) -> list[dict]:                     # one row per rate
+    "Flip a known share of pairs, re-rank by reward, and measure how much of the truth comes back."
+    for ex in scored:
+        if len(ex["responses"]) != 2: raise DataError(f"{_where(ex)}: field 'responses': expected 2 (flip recovery counts pairs), got {len(ex['responses'])}")
+    tau = resolve_threshold(threshold, scored)
+    kept = np.abs(pair_gaps(scored)) > tau
+    rows = []
+    for rate in rates:
+        reranked = rerank_dataset(flip_pairs(scored, rate, seed))
+        flipped = np.array([m["flipped"] for m in reranked["meta"]]); fixed = np.array([m["reranked"] for m in reranked["meta"]])
+        right = flipped == fixed  # the final order is the human one when a flip was undone or nothing was touched
+        rows.append({"rate": rate, "flipped": int(flipped.sum()), "detected": int(fixed.sum()),
+                     "precision": float((flipped & fixed).sum() / max(fixed.sum(), 1)),
+                     "recall": float((flipped & fixed).sum() / max(flipped.sum(), 1)),
+                     "accuracy_before": float(1 - flipped.mean()), "accuracy_after": float(right.mean()),
+                     "accuracy_after_ci95": wilson_ci(int(right.sum()), len(right)),
+                     "flipped_masked": float((~kept[flipped]).mean()) if flipped.any() else float("nan"),
+                     "kept": float(kept.mean()), "accuracy_kept": float(right[kept].mean()) if kept.any() else float("nan")})
+    return rows
+
+# %% ../nbs/03_rescoring.ipynb #77156d99
+def _save(fig, path):
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+    return fig
+
+def plot_reward_gaps(
+    gaps: np.ndarray,       # r_chosen − r_rejected per pair (human order)
+    threshold: float,       # raw threshold: the band |gap| ≤ threshold is masked
+    title: str = "",
+    path: str | Path | None = None,
+):
+    "Histogram of reward gaps with the disagreement side and the masked band marked."
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    ax.hist(gaps, bins=60, color="0.6")
+    ax.axvspan(-threshold, threshold, color="tab:orange", alpha=0.2, label=f"masked: |gap| ≤ {threshold:.2f} ({(np.abs(gaps) <= threshold).mean():.0%})")
+    ax.axvline(0, color="tab:red", lw=1, label=f"RM disagrees left of 0 ({(gaps < 0).mean():.0%})")
+    ax.set(xlabel="reward gap r(chosen) − r(rejected)", ylabel="pairs", title=title)
+    ax.legend(fontsize=8, loc="upper left")
+    return _save(fig, path)
+
+def plot_flip_recovery(
+    rows: list[dict],        # from `flip_recovery`
+    agreement: float,        # the RM's agreement on clean pairs, for the expected curves
+    title: str = "",
+    path: str | Path | None = None,
+):
+    "Label accuracy before/after rescoring and detection precision/recall against the flip rate."
+    import matplotlib.pyplot as plt
+    rates = np.array([r["rate"] for r in rows]); grid = np.linspace(0, max(0.5, rates.max()), 50)
+    expected = [expected_recovery(agreement, p) for p in grid]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
+    ci = np.array([r["accuracy_after_ci95"] for r in rows])
+    ax1.plot(rates, [r["accuracy_before"] for r in rows], "o-", label="labels as given (1 − p)")
+    ax1.errorbar(rates, [r["accuracy_after"] for r in rows], yerr=[[r["accuracy_after"] for r in rows] - ci[:, 0], ci[:, 1] - [r["accuracy_after"] for r in rows]],
+                 fmt="s-", capsize=3, label="after rescoring (all pairs)")
+    ax1.plot(rates, [r["accuracy_kept"] for r in rows], "^-", label=f"after rescoring, kept pairs ({rows[0]['kept']:.0%})")
+    ax1.axhline(agreement, color="0.5", ls=":", label=f"expected after: a = {agreement:.2f}")
+    ax1.set(xlabel="injected flip rate p", ylabel="share of pairs in the human order", title="label accuracy")
+    ax1.legend(fontsize=7)
+    ax2.plot(rates, [r["precision"] for r in rows], "o", color="tab:blue", label="precision (measured)")
+    ax2.plot(grid, [e["precision"] for e in expected], color="tab:blue", alpha=0.5, label="precision (expected)")
+    ax2.plot(rates, [r["recall"] for r in rows], "s", color="tab:green", label="recall (measured)")
+    ax2.plot(grid, [e["recall"] for e in expected], color="tab:green", alpha=0.5, label="recall (expected)")
+    ax2.plot(rates, [r["flipped_masked"] for r in rows], "^", color="tab:orange", label="flipped pairs masked")
+    ax2.set(xlabel="injected flip rate p", ylim=(0, 1), title="finding the flipped pairs")
+    ax2.legend(fontsize=7)
+    fig.suptitle(title, fontsize=9)
+    return _save(fig, path)
+
+# %% ../nbs/03_rescoring.ipynb #c0ddc896
+def rescore_file(
+    source: str,                      # a ranked JSONL file or a data spec ("embedded", "hh:harmless-base")
+    output: str | Path,               # the JSONL file to write
+    rm: RewardModel,
+    split: str | None = None,         # for a data spec
+    rerank: bool = True,
+    threshold: float | str = "1sd",   # for the statistics
+    progress: bool = True,
+) -> dict:                            # `noise_stats` of the input order
+    "Score a ranked file with `rm` and write it (atomically); return the noise statistics."
+    data = load_data(source, split=split)
+    scored = rescore(data, rm, rerank=False, progress=progress)
+    stats = noise_stats(scored, threshold)
+    save_ranked(rerank_dataset(scored) if rerank else scored, output)
+    return stats
