@@ -16,7 +16,7 @@ from torch import Tensor
 from .data import render_prompt
 
 # %% auto #0
-__all__ = ['tokenize_ranked', 'RankedCollator', 'token_logps', 'sequence_logps']
+__all__ = ['tokenize_ranked', 'RankedCollator', 'token_logps', 'sequence_logps', 'shared_prompt_logps']
 
 # %% ../nbs/04_logprobs.ipynb #743194ec
 def tokenize_ranked(
@@ -52,32 +52,36 @@ class RankedCollator:
     add_eos: bool = False         # see `LOSSES[name].add_eos`
     style: str = "hh"             # "hh" or "chat"
     k: int | None = None          # keep the first k responses of each example (default: all; K must then agree)
+    share_prompt: bool = False    # the shared-prompt layout (see `shared_prompt_logps`) instead of [B, K, T] rows
 
     def __call__(self, examples: list[dict]) -> dict[str, Tensor]:
         ks = {len(ex["responses"]) for ex in examples}
         k = self.k or (ks.pop() if len(ks) == 1 else None)
         if k is None: raise ValueError(f"examples in a batch have different numbers of responses {sorted(ks)}; set k")
         if min(len(ex["responses"]) for ex in examples) < k: raise ValueError(f"k={k} but an example has fewer responses")
-        seqs, n_prompt = [], []
-        for ex in examples:
-            t = tokenize_ranked(self.tokenizer, ex["prompt"], ex["responses"][:k], self.max_length,
-                                self.max_prompt_tokens, self.add_eos, self.style)
-            n_prompt.append(len(t["prompt_ids"]))
-            seqs += [(t["prompt_ids"], r) for r in t["response_ids"]]
-        T, pad = max(len(p) + len(r) for p, r in seqs), self.tokenizer.pad_token_id
-        ids = torch.full((len(seqs), T), pad, dtype=torch.long)
-        labels = torch.full((len(seqs), T), -100, dtype=torch.long)
-        mask = torch.zeros((len(seqs), T), dtype=torch.long)
-        for row, (p, r) in enumerate(seqs):
-            ids[row, :len(p) + len(r)] = torch.tensor(p + r)
-            labels[row, len(p):len(p) + len(r)] = torch.tensor(r)
-            mask[row, :len(p) + len(r)] = 1
-        B = len(examples)
-        batch = {"input_ids": ids.view(B, k, T), "attention_mask": mask.view(B, k, T), "labels": labels.view(B, k, T),
-                 "prompt_lengths": torch.tensor(n_prompt)}
+        toks = [tokenize_ranked(self.tokenizer, ex["prompt"], ex["responses"][:k], self.max_length,
+                                self.max_prompt_tokens, self.add_eos, self.style) for ex in examples]
+        batch = _shared_layout(toks, self.tokenizer.pad_token_id) if self.share_prompt else _row_layout(toks, self.tokenizer.pad_token_id)
         if all(ex.get("rewards") is not None for ex in examples):
             batch["rewards"] = torch.tensor([ex["rewards"][:k] for ex in examples], dtype=torch.float32)
+        if all(ex.get("ref_logps") is not None for ex in examples):  # precomputed reference log-probs travel with the data
+            batch["ref_logps"] = torch.tensor([ex["ref_logps"][:k] for ex in examples], dtype=torch.float32)
         return batch
+
+def _row_layout(toks: list[dict], pad: int) -> dict[str, Tensor]:
+    "[B, K, T]: every response after its own copy of the prompt, right-padded."
+    seqs = [(t["prompt_ids"], r) for t in toks for r in t["response_ids"]]
+    B, K = len(toks), len(toks[0]["response_ids"])
+    T = max(len(p) + len(r) for p, r in seqs)
+    ids = torch.full((len(seqs), T), pad, dtype=torch.long)
+    labels = torch.full((len(seqs), T), -100, dtype=torch.long)
+    mask = torch.zeros((len(seqs), T), dtype=torch.long)
+    for row, (p, r) in enumerate(seqs):
+        ids[row, :len(p) + len(r)] = torch.tensor(p + r)
+        labels[row, len(p):len(p) + len(r)] = torch.tensor(r)
+        mask[row, :len(p) + len(r)] = 1
+    return {"input_ids": ids.view(B, K, T), "attention_mask": mask.view(B, K, T), "labels": labels.view(B, K, T),
+            "prompt_lengths": torch.tensor([len(t["prompt_ids"]) for t in toks])}
 
 # %% ../nbs/04_logprobs.ipynb #95de828d
 def _unwrap(model):
@@ -122,3 +126,52 @@ def sequence_logps(
     row = scored.nonzero()[:, 0]
     logps = torch.zeros(B * K, dtype=lp.dtype, device=lp.device).index_add(0, row, lp)
     return logps.view(B, K), scored.sum(-1).view(B, K)
+
+# %% ../nbs/04_logprobs.ipynb #4952ee31
+def _shared_layout(toks: list[dict], pad: int) -> dict[str, Tensor]:
+    "Prompts left-padded to [B, P]; responses right-padded to [B, K, R] with their labels."
+    B, K = len(toks), len(toks[0]["response_ids"])
+    P = max(len(t["prompt_ids"]) for t in toks); R = max(len(r) for t in toks for r in t["response_ids"])
+    prompt_ids = torch.full((B, P), pad, dtype=torch.long); prompt_mask = torch.zeros((B, P), dtype=torch.long)
+    response_ids = torch.full((B, K, R), pad, dtype=torch.long); response_mask = torch.zeros((B, K, R), dtype=torch.long)
+    for b, t in enumerate(toks):
+        n = len(t["prompt_ids"])
+        prompt_ids[b, P - n:] = torch.tensor(t["prompt_ids"]); prompt_mask[b, P - n:] = 1
+        for k, r in enumerate(t["response_ids"]):
+            response_ids[b, k, :len(r)] = torch.tensor(r, dtype=torch.long); response_mask[b, k, :len(r)] = 1
+    return {"prompt_ids": prompt_ids, "prompt_mask": prompt_mask, "response_ids": response_ids,
+            "response_mask": response_mask, "prompt_lengths": torch.tensor([len(t["prompt_ids"]) for t in toks])}
+
+# %% ../nbs/04_logprobs.ipynb #0de6aa67
+def shared_prompt_logps(
+    model,                     # a causal LM that returns a key/value cache
+    batch: dict[str, Tensor],  # from `RankedCollator(share_prompt=True)`
+) -> tuple[Tensor, Tensor]:    # (logps [B, K], lengths [B, K]) as `sequence_logps`
+    "Summed response log-probabilities, encoding each prompt once for its K responses."
+    B, K, R = batch["response_ids"].shape
+    pmask = batch["prompt_mask"]
+    keep = {"logits_to_keep": 1} if _accepts_logits_to_keep(model) else {}
+    out = model(input_ids=batch["prompt_ids"], attention_mask=pmask, position_ids=(pmask.cumsum(-1) - 1).clamp(min=0),
+                use_cache=True, **keep)
+    cache = out.past_key_values
+    cache.batch_repeat_interleave(K)                       # row b·K + k is response k of prompt b
+    first = out.logits[:, -1].repeat_interleave(K, 0)      # [BK, V]: predicts each response's first token
+    ids, rmask = batch["response_ids"].view(B * K, R), batch["response_mask"].view(B * K, R)
+    positions = batch["prompt_lengths"].repeat_interleave(K)[:, None] + torch.arange(R, device=ids.device)
+    logits = model(input_ids=ids, attention_mask=torch.cat([pmask.repeat_interleave(K, 0), rmask], -1),
+                   position_ids=positions, past_key_values=cache, use_cache=True).logits
+    scored = rmask.bool()                                  # every real response token is a label
+    predictors = torch.cat([first[:, None], logits[:, :-1]], 1)[scored]  # position t-1 predicts token t
+    lp = token_logps(predictors, ids[scored])
+    logps = torch.zeros(B * K, dtype=lp.dtype, device=lp.device).index_add(0, scored.nonzero()[:, 0], lp)
+    return logps.view(B, K), scored.sum(-1).view(B, K)
+
+# %% ../nbs/04_logprobs.ipynb #5eb16759
+_row_logps = sequence_logps
+
+def sequence_logps(
+    model,                        # a causal LM (plain, peft, DDP-wrapped…)
+    batch: dict[str, Tensor],     # from `RankedCollator`, either layout
+) -> tuple[Tensor, Tensor]:       # (logps [B, K] summed over response tokens, lengths [B, K] response token counts)
+    "Summed response log-probabilities of all B·K sequences (prompts shared when the batch is in the shared layout)."
+    return shared_prompt_logps(model, batch) if "prompt_ids" in batch else _row_logps(model, batch)
