@@ -15,7 +15,7 @@ import clha
 from .data import DataError
 
 # %% auto #0
-__all__ = ['COMMANDS', 'validate', 'demo', 'main']
+__all__ = ['COMMANDS', 'validate', 'demo', 'rm_train', 'rescore', 'TrainScript', 'train', 'main']
 
 # %% ../nbs/99_cli.ipynb #aaea2a93
 def validate(
@@ -60,16 +60,108 @@ def demo(
         print(f"\n[{i}] Human: {_clip(_last_turn(ex['prompt']))}\n    chosen: {_clip(ex['responses'][0])}\n    model:  {_clip(reply)}")
 
 # %% ../nbs/99_cli.ipynb #98205207
-COMMANDS: dict[str, Callable] = {"validate": validate, "demo": demo}
+def rm_train(
+    output: str = None,          # (required) folder to write the reward model to, replaced atomically
+    backbone: str = "minilm",    # "minilm", "smollm2", or a folder / hub id of a backbone
+    data: str = "embedded",      # training pairs: a data spec or a ranked JSONL file
+    train_pairs: int = None,     # use only the first N examples
+    eval_data: str = "embedded", # held-out pairs for eval_accuracy (a spec's test split, a file, or "none")
+    max_length: int = 128,       # tokens per (prompt, reply)
+    epochs: int = 2,
+    lr: float = 3e-5,
+    batch_size: int = 16,        # pairs per step
+    seed: int = 0,
+):
+    "Train a Bradley–Terry reward model on preference pairs."
+    if output is None: raise DataError("--output: required (the folder to write the reward model to)")
+    from clha.data import load_data
+    from clha.rewards import train_reward_model
+    spec = lambda s: s == "embedded" or s.startswith("hh:")
+    train = load_data(data, split="train" if spec(data) else None)
+    if train_pairs is not None:
+        if train_pairs < 1: raise DataError(f"--train-pairs: expected a positive number, got {train_pairs}")
+        train = train.select(range(min(train_pairs, len(train))))
+    held_out = None if eval_data == "none" else load_data(eval_data, split="test" if spec(eval_data) else None)
+    print(f"training a {backbone} reward model on {len(train)} examples of {data}"
+          + (f"; held-out: {len(held_out)} of {eval_data}" if held_out is not None else ""))
+    _, metrics = train_reward_model(train, output, backbone=backbone, eval_data=held_out, max_length=max_length,
+                                    epochs=epochs, lr=lr, batch_size=batch_size, seed=seed)
+    acc = (f"held-out accuracy {metrics['eval_accuracy']:.3f} (95% CI {metrics['eval_accuracy_ci95'][0]:.3f}-"
+           f"{metrics['eval_accuracy_ci95'][1]:.3f}, n={metrics['eval_pairs']}); " if held_out is not None else "")
+    print(f"{output}: {acc}{metrics['seconds']:.0f} s")
+
+# %% ../nbs/99_cli.ipynb #161bb3c5
+def rescore(
+    source: str,               # a ranked JSONL file or a data spec ("embedded", "hh:harmless-base")
+    output: str,               # the rescored JSONL to write
+    rm: str = "embedded",      # reward model: a folder from `clha rm train`, a hub id, or "embedded[:train|:eval]"
+    split: str = None,         # for a data spec: "train" or "test" (default train)
+    no_rerank: bool = False,   # keep the given order (only add rewards)
+    threshold: str = "1sd",    # for the statistics: raw units ("3"), standard deviations ("1sd") or a quantile ("30%")
+    batch_size: int = 32,
+):
+    "Score ranked examples with a reward model and write them, best first."
+    from clha.rescoring import parse_threshold, rescore_file
+    from clha.rewards import load_reward_model
+    spec_like = source == "embedded" or source.startswith("hh:")
+    parse_threshold(threshold)  # a bad value fails before any model loads
+    model = load_reward_model(rm)
+    s = rescore_file(source, output, model, split=split or ("train" if spec_like else None), rerank=not no_rerank,
+                     threshold=threshold)
+    lo, hi = s["disagree_ci95"]
+    print(f"{source}: {s['examples']} examples, {s['pairs']} pairs; rewards mean {s['reward_mean']:.2f} sd {s['reward_sd']:.2f}\n"
+          f"  the reward model disagrees with the given order on {s['disagree']:.1%} of pairs (95% CI {lo:.1%}-{hi:.1%})\n"
+          f"  threshold {s['threshold']} = {s['threshold_raw']:.3f}: masks {s['masked']:.1%} of pairs; "
+          f"disagreement among kept pairs {s['disagree_among_kept']:.1%}\n"
+          f"wrote {output}" + ("" if no_rerank else " (best first)"))
+
+# %% ../nbs/99_cli.ipynb #c6cbbf05
+from dataclasses import dataclass, field
+
+@dataclass
+class TrainScript:
+    "What to train on, beyond `PreferenceConfig`."
+    model: str = field(default="smollm2-135m", metadata={"help": "the policy: the embedded model, a hub id or a folder"})
+    data: str = field(default="embedded", metadata={"help": "training data: a data spec (embedded, hh:harmless-base) or a ranked JSONL file"})
+    split: str = field(default="train", metadata={"help": "for a data spec: train or test"})
+    max_train: int | None = field(default=None, metadata={"help": "train on the first N examples only"})
+    rescore_with: str | None = field(default=None, metadata={"help": "a reward model (folder, hub id, embedded) to score and rerank the data with first"})
+    resume: bool = field(default=False, metadata={"help": "continue from the last complete checkpoint in --output"})
+
+def train(argv: list[str]):
+    "Train a policy with any method in clha.losses (every TrainingArguments option is a flag)."
+    from transformers import HfArgumentParser
+    from clha.train import PreferenceConfig, train_preference
+    script, config = HfArgumentParser((TrainScript, PreferenceConfig), prog="clha train").parse_args_into_dataclasses(argv)
+    r = train_preference(config, script.model, script.data, script.split, script.max_train, script.rescore_with,
+                         resume=script.resume)
+    last = r["final"]
+    print(f"{r['method']}: {r['global_step']} steps on {r['examples']} examples (K={r['k']}) in {r['seconds']:.0f} s"
+          + (f", resumed from {r['resumed_from']}" if r["resumed_from"] else "") + "\n"
+          f"  last logged: loss {last.get('loss', float('nan')):.4f}, rewards/accuracies "
+          f"{last.get('rewards/accuracies', float('nan')):.3f}, logps/chosen {last.get('logps/chosen', float('nan')):.2f}\n"
+          f"wrote {config.output_dir} (model, train_results.json, training.png)")
+train.raw_args = True  # parses its own arguments
+
+# %% ../nbs/99_cli.ipynb #05837e5c
+COMMANDS: dict[str, Callable] = {"validate": validate, "rm train": rm_train, "rescore": rescore, "train": train, "demo": demo}
 
 def _usage() -> str:
     width = max(map(len, COMMANDS))
     lines = [f"  {name:<{width}}  {f.__doc__}" for name, f in COMMANDS.items()]
     return "usage: clha COMMAND [--help] [ARGS]\n\ncommands:\n" + "\n".join(lines)
 
+def _command(argv: list[str]) -> tuple[str | None, list[str]]:
+    "Split `argv` into a command name (one or two words, e.g. 'rm train') and its arguments."
+    for n in (2, 1):
+        name = " ".join(argv[:n])
+        if len(argv) >= n and name in COMMANDS: return name, argv[n:]
+    return None, argv
+
 def _user_errors() -> tuple[type, ...]:
     errors = [DataError]
     if "clha.models" in sys.modules: errors.append(sys.modules["clha.models"].ModelError)
+    if "clha.losses" in sys.modules: errors.append(sys.modules["clha.losses"].LossError)
     return tuple(errors)
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,14 +169,19 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] in ("-h", "--help"): print(_usage()); return 0
     if argv[0] == "--version": print(f"clha {clha.__version__}"); return 0
-    name, rest = argv[0], argv[1:]
-    if name not in COMMANDS:
-        print(f"error: unknown command {name!r}; expected one of {', '.join(COMMANDS)}", file=sys.stderr); return 2
+    name, rest = _command(argv)
+    if name is None:
+        print(f"error: unknown command {' '.join(argv[:2]) if argv[0] == 'rm' else argv[0]!r}; expected one of "
+              f"{', '.join(COMMANDS)}", file=sys.stderr); return 2
     func = COMMANDS[name]
-    try: args = vars(anno_parser(func, prog=f"clha {name}").parse_args(rest))
-    except SystemExit as e: return e.code
-    for k in ("pdb", "xtra"): args.pop(k, None)  # fastcore's own debugging flags
-    try: func(**args)
+    if getattr(func, "raw_args", False): call = lambda: func(rest)
+    else:
+        try: args = vars(anno_parser(func, prog=f"clha {name}").parse_args(rest))
+        except SystemExit as e: return e.code
+        for k in ("pdb", "xtra"): args.pop(k, None)  # fastcore's own debugging flags
+        call = lambda: func(**args)
+    try: call()
+    except SystemExit as e: return e.code  # argparse's usage errors, from commands that parse their own arguments
     except _user_errors() as e:
         print(f"error: {e}", file=sys.stderr); return 2
     except KeyboardInterrupt: print("interrupted", file=sys.stderr); return 130

@@ -161,9 +161,12 @@ def shared_prompt_logps(
     logits = model(input_ids=ids, attention_mask=torch.cat([pmask.repeat_interleave(K, 0), rmask], -1),
                    position_ids=positions, past_key_values=cache, use_cache=True).logits
     scored = rmask.bool()                                  # every real response token is a label
-    predictors = torch.cat([first[:, None], logits[:, :-1]], 1)[scored]  # position t-1 predicts token t
-    lp = token_logps(predictors, ids[scored])
-    logps = torch.zeros(B * K, dtype=lp.dtype, device=lp.device).index_add(0, scored.nonzero()[:, 0], lp)
+    # token 0 is predicted by the prompt's last logits, token t ≥ 1 by response position t-1 (no [BK, R, V] copy)
+    rest = scored[:, 1:]
+    lp0 = token_logps(first[scored[:, 0]], ids[:, 0][scored[:, 0]])
+    lp = token_logps(logits[:, :-1][rest], ids[:, 1:][rest])
+    logps = torch.zeros(B * K, dtype=lp.dtype, device=lp.device)
+    logps = logps.index_add(0, scored[:, 0].nonzero()[:, 0], lp0).index_add(0, rest.nonzero()[:, 0], lp)
     return logps.view(B, K), scored.sum(-1).view(B, K)
 
 # %% ../nbs/04_logprobs.ipynb #5eb16759
