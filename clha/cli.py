@@ -23,9 +23,8 @@ def validate(
     split: str = None, # for a data spec: "train" or "test"
 ):
     "Check a ranked-examples file and summarise it."
-    from clha.data import load_data, summarize
-    spec_like = path == "embedded" or path.startswith("hh:")
-    ds = load_data(path, split=split or ("train" if spec_like else None))
+    from clha.data import is_data_spec, load_data, summarize
+    ds = load_data(path, split=split or ("train" if is_data_spec(path) else None))
     s = summarize(ds)
     ks = ", ".join(f"K={k} ({n})" for k, n in s["K"].items())
     print(f"{path}: ok: {s['examples']} examples; {ks}; fields: prompt, responses, "
@@ -74,14 +73,13 @@ def rm_train(
 ):
     "Train a Bradley–Terry reward model on preference pairs."
     if output is None: raise DataError("--output: required (the folder to write the reward model to)")
-    from clha.data import load_data
+    from clha.data import is_data_spec, load_data
     from clha.rewards import train_reward_model
-    spec = lambda s: s == "embedded" or s.startswith("hh:")
-    train = load_data(data, split="train" if spec(data) else None)
+    train = load_data(data, split="train" if is_data_spec(data) else None)
     if train_pairs is not None:
         if train_pairs < 1: raise DataError(f"--train-pairs: expected a positive number, got {train_pairs}")
         train = train.select(range(min(train_pairs, len(train))))
-    held_out = None if eval_data == "none" else load_data(eval_data, split="test" if spec(eval_data) else None)
+    held_out = None if eval_data == "none" else load_data(eval_data, split="test" if is_data_spec(eval_data) else None)
     print(f"training a {backbone} reward model on {len(train)} examples of {data}"
           + (f"; held-out: {len(held_out)} of {eval_data}" if held_out is not None else ""))
     _, metrics = train_reward_model(train, output, backbone=backbone, eval_data=held_out, max_length=max_length,
@@ -101,12 +99,12 @@ def rescore(
     batch_size: int = 32,
 ):
     "Score ranked examples with a reward model and write them, best first."
+    from clha.data import is_data_spec
     from clha.rescoring import parse_threshold, rescore_file
     from clha.rewards import load_reward_model
-    spec_like = source == "embedded" or source.startswith("hh:")
     parse_threshold(threshold)  # a bad value fails before any model loads
     model = load_reward_model(rm)
-    s = rescore_file(source, output, model, split=split or ("train" if spec_like else None), rerank=not no_rerank,
+    s = rescore_file(source, output, model, split=split or ("train" if is_data_spec(source) else None), rerank=not no_rerank,
                      threshold=threshold)
     lo, hi = s["disagree_ci95"]
     print(f"{source}: {s['examples']} examples, {s['pairs']} pairs; rewards mean {s['reward_mean']:.2f} sd {s['reward_sd']:.2f}\n"

@@ -19,7 +19,7 @@ from datasets import Dataset, DatasetDict, Features, List, Value
 __all__ = ['logger', 'HH_SUBSETS', 'HH_HUB_ID', 'RANKED_FEATURES', 'PROMPT_STYLES', 'DataError', 'parse_transcript', 'render_hh',
            'hh_pair', 'ranked_dataset', 'checkout_dir', 'data_dir', 'parse_hh_rows', 'load_hh', 'prompt_messages',
            'render_prompt', 'ranked_example', 'load_ranked', 'summarize', 'atomic_write', 'save_ranked', 'hash_split',
-           'load_data', 'flip_pairs']
+           'is_data_spec', 'load_data', 'flip_pairs']
 
 # %% ../nbs/00_data.ipynb #a002d18c
 class DataError(ValueError):
@@ -322,6 +322,10 @@ def hash_split(
     return DatasetDict(train=dataset.select(np.flatnonzero(~is_test)), test=dataset.select(np.flatnonzero(is_test)))
 
 # %% ../nbs/00_data.ipynb #e9eb6f69
+def is_data_spec(spec: str) -> bool:
+    "Whether `spec` names data by spec (`embedded`, `hh:…`, which have splits) rather than a file."
+    return spec == "embedded" or spec.startswith("hh:")
+
 def load_data(
     spec: str = "embedded",  # "embedded", "hh:SUBSET[,SUBSET]" or a JSONL path
     split: str | None = "train", # "train" or "test" (for a file: None or "all")

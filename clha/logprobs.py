@@ -84,9 +84,14 @@ def _row_layout(toks: list[dict], pad: int) -> dict[str, Tensor]:
             "prompt_lengths": torch.tensor([len(t["prompt_ids"]) for t in toks])}
 
 # %% ../nbs/04_logprobs.ipynb #95de828d
+def _unwrap_parallel(model):
+    "The model (peft or plain) inside DDP / accelerate wrappers."
+    while hasattr(model, "module"): model = model.module
+    return model
+
 def _unwrap(model):
     "The transformers model inside DDP / accelerate / peft wrappers."
-    while hasattr(model, "module"): model = model.module
+    model = _unwrap_parallel(model)
     return model.get_base_model() if hasattr(model, "get_base_model") else model
 
 _ACCEPTS_KEEP: dict[type, bool] = {}

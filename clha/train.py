@@ -18,16 +18,16 @@ from transformers import Trainer, TrainingArguments, set_seed
 from transformers.trainer_callback import PrinterCallback
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
-from .data import DataError, load_data
+from .data import DataError, is_data_spec, load_data
 from .models import EMBEDDED, ModelError, load_policy, load_tokenizer, lora_config
 from .rescoring import pair_gaps, parse_threshold, rescore, resolve_threshold
-from .logprobs import RankedCollator, sequence_logps
+from .logprobs import RankedCollator, _unwrap_parallel, sequence_logps
 from .losses import LOSSES, LossError, Scores
 
 # %% auto #0
 __all__ = ['METHOD_DEFAULTS', 'DPO_DEFAULTS', 'LOSS_FIELDS', 'COMPLETE', 'PreferenceConfig', 'check_training_data',
-           'PreferenceTrainer', 'precompute_ref_logps', 'last_checkpoint', 'load_training_data', 'train_preference',
-           'plot_training']
+           'adapter_off_logps', 'PreferenceTrainer', 'precompute_ref_logps', 'last_checkpoint', 'load_training_data',
+           'train_preference', 'plot_training']
 
 # %% ../nbs/06_train.ipynb #b5e00e9d
 METHOD_DEFAULTS = {  # method -> (learning rate, schedule), see the notebook for the scaling
@@ -153,12 +153,14 @@ def check_training_data(dataset: Dataset, config: PreferenceConfig) -> dict:
     return hp
 
 # %% ../nbs/06_train.ipynb #d99c37c3
-def _unwrap_peft(model):
-    "The peft (or plain) model inside DDP / accelerate wrappers."
-    while hasattr(model, "module"): model = model.module
-    return model
+def _is_peft(model) -> bool: return hasattr(_unwrap_parallel(model), "disable_adapter")
 
-def _is_peft(model) -> bool: return hasattr(_unwrap_peft(model), "disable_adapter")
+def adapter_off_logps(model, batch: dict) -> torch.Tensor:
+    "[B, K] summed log-probs without gradients under `model`, with its LoRA adapter switched off if it has one."
+    model = _unwrap_parallel(model)
+    with torch.no_grad():
+        if not hasattr(model, "disable_adapter"): return sequence_logps(model, batch)[0]
+        with model.disable_adapter(): return sequence_logps(model, batch)[0]
 
 class PreferenceTrainer(Trainer):
     "A `Trainer` for ranked data: every method in `clha.losses.LOSSES`, one forward for all K responses."
@@ -193,10 +195,9 @@ class PreferenceTrainer(Trainer):
     def reference_logps(self, model, inputs) -> torch.Tensor:
         "[B, K] summed log-probs under the reference: precomputed, a separate model, or the policy without its adapter."
         if "ref_logps" in inputs: return inputs["ref_logps"]
-        with torch.no_grad():
-            if self.ref_model is not None: return sequence_logps(self.ref_model, inputs)[0]
-            base = self.accelerator.unwrap_model(model)
-            with base.disable_adapter(): return sequence_logps(base, inputs)[0]
+        if self.ref_model is not None:
+            with torch.no_grad(): return sequence_logps(self.ref_model, inputs)[0]
+        return adapter_off_logps(model, inputs)
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         logps, lengths = sequence_logps(model, inputs)
@@ -235,13 +236,9 @@ def precompute_ref_logps(
     device = next(model.parameters()).device
     out, was_training = [], model.training
     model.eval()
-    with torch.no_grad():
-        for start in tqdm(range(0, len(dataset), batch_size), desc="reference log-probs", disable=not progress):
-            batch = {k: v.to(device) for k, v in collator([dataset[i] for i in range(start, min(start + batch_size, len(dataset)))]).items()}
-            if _is_peft(model):
-                with _unwrap_peft(model).disable_adapter(): lp = sequence_logps(model, batch)[0]
-            else: lp = sequence_logps(model, batch)[0]
-            out += lp.float().cpu().tolist()
+    for start in tqdm(range(0, len(dataset), batch_size), desc="reference log-probs", disable=not progress):
+        batch = {k: v.to(device) for k, v in collator([dataset[i] for i in range(start, min(start + batch_size, len(dataset)))]).items()}
+        out += adapter_off_logps(model, batch).float().cpu().tolist()
     model.train(was_training)
     k = collator.k or len(dataset[0]["responses"])
     return dataset.add_column("ref_logps", [row + [0.0] * (len(r) - k) for row, r in zip(out, dataset["responses"])])
@@ -281,8 +278,7 @@ def load_training_data(
     progress: bool = True,
 ) -> Dataset:
     "Training examples, optionally cut to `max_train` and rescored (best first by reward)."
-    spec_like = data == "embedded" or data.startswith("hh:")
-    ds = load_data(data, split=split if spec_like else None)
+    ds = load_data(data, split=split if is_data_spec(data) else None)
     if max_train is not None:
         if max_train < 1: raise DataError(f"--max-train: expected a positive number, got {max_train}")
         ds = ds.select(range(min(max_train, len(ds))))
