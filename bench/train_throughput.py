@@ -2,11 +2,13 @@
 
 Same embedded SmolLM2-135M with the same LoRA adapter (r=16, alpha=16, all linear layers, no dropout: TRL disables
 dropout by default), the same 32 real harmless-base training pairs, sequences of at most 256 tokens, 4 pairs a step,
-float32, no gradient checkpointing. Each trainer runs `--epochs` passes over the 32 pairs (8 steps each); the first
-pass is warm-up and excluded. Batches differ in length, so single steps are not comparable across trainers (they see
-the pairs in different orders); a whole pass is. Pairs per minute = 32 / the median time of the timed passes.
+float32, no gradient checkpointing. The three trainers are built first and then take turns, one pass over the 32 pairs
+(8 steps) each, `--epochs` rounds; the first round is warm-up and excluded. Taking turns matters on a shared machine
+whose speed drifts by tens of per cent over minutes: back-to-back runs would bill the drift to one trainer. Batches
+differ in length, so single steps are not comparable across trainers (they see the pairs in different orders); a whole
+pass is. Pairs per minute = 32 / the median time of the timed passes.
 
-    python bench/train_throughput.py [--epochs 2] [--json bench/results/train_throughput.json]
+    python bench/train_throughput.py [--epochs 3] [--json bench/results/train_throughput.json]
 
 The last line is the speed-up: `speedup vs TRL DPOTrainer: dpo=X.XXx clha=Y.YYx`.
 """
@@ -39,32 +41,26 @@ def lora():
     return lora_config(r=16, alpha=16, dropout=0.0)
 
 
-def run_trl(pairs, epochs: int) -> list[float]:
+def trl_trainer(pairs, timer):
     from trl import DPOConfig, DPOTrainer
     from datasets import Dataset
     tok = load_tokenizer()
     rows = Dataset.from_list([{"prompt": render_prompt(ex["prompt"], "hh"), "chosen": " " + ex["responses"][0],
                                "rejected": " " + ex["responses"][1]} for ex in pairs])
     cfg = DPOConfig(output_dir=tempfile.mkdtemp(), max_length=MAX_LENGTH, truncation_mode="keep_end",
-                    per_device_train_batch_size=BATCH, num_train_epochs=epochs, learning_rate=1e-4, bf16=False, use_cpu=True,
+                    per_device_train_batch_size=BATCH, num_train_epochs=1, learning_rate=1e-4, bf16=False, use_cpu=True,
                     gradient_checkpointing=False, save_strategy="no", report_to="none", logging_steps=1000,
                     disable_tqdm=True, seed=0, beta=0.1)
-    timer = StepTimer()
-    trainer = DPOTrainer(model=load_policy(dtype=torch.float32), args=cfg, train_dataset=rows, processing_class=tok,
-                         peft_config=lora(), callbacks=[timer])
-    trainer.train()
-    return timer.times
+    return DPOTrainer(model=load_policy(dtype=torch.float32), args=cfg, train_dataset=rows, processing_class=tok,
+                      peft_config=lora(), callbacks=[timer])
 
 
-def run_clha(pairs, method: str, epochs: int, **hp) -> list[float]:
+def clha_trainer(pairs, timer, method: str, **hp):
     cfg = PreferenceConfig(output_dir=tempfile.mkdtemp(), method=method, max_length=MAX_LENGTH, max_prompt_length=MAX_PROMPT,
-                           per_device_train_batch_size=BATCH, num_train_epochs=epochs, learning_rate=1e-4, bf16=False, use_cpu=True,
+                           per_device_train_batch_size=BATCH, num_train_epochs=1, learning_rate=1e-4, bf16=False, use_cpu=True,
                            save_strategy="no", report_to="none", logging_steps=1000, disable_tqdm=True, seed=0, **hp)
-    timer = StepTimer()
-    policy = load_policy(dtype=torch.float32, lora=lora())
-    trainer = PreferenceTrainer(policy, cfg, pairs, processing_class=load_tokenizer(), callbacks=[timer])
-    trainer.train()
-    return timer.times
+    return PreferenceTrainer(load_policy(dtype=torch.float32, lora=lora()), cfg, pairs, processing_class=load_tokenizer(),
+                             callbacks=[timer])
 
 
 def tokens(pairs, share_prompt: bool) -> int:
@@ -83,7 +79,7 @@ def matmul_peak(n: int = 2048, reps: int = 10) -> float:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--epochs", type=int, default=2, help="passes over the pairs; the first is warm-up")
+    ap.add_argument("--epochs", type=int, default=3, help="rounds of one pass per trainer; the first is warm-up")
     ap.add_argument("--json", default=None, help="also write the numbers here")
     args = ap.parse_args()
     hf_logging.set_verbosity_error(); warnings.filterwarnings("ignore")
@@ -92,10 +88,14 @@ def main():
     pairs = rescore(load_data("embedded", "train").select(range(PAIRS)), load_reward_model("embedded", progress=False),
                     progress=False)
     print(f"job: SmolLM2-135M + LoRA r=16 (all linear), {PAIRS} harmless-base train pairs, max length {MAX_LENGTH}, "
-          f"batch {BATCH}, float32, {torch.get_num_threads()} threads; {args.epochs} passes, the first excluded")
-    runs = {"TRL DPOTrainer": lambda: run_trl(pairs, args.epochs),
-            "clha dpo": lambda: run_clha(pairs, "dpo", args.epochs),
-            "clha clha": lambda: run_clha(pairs, "clha", args.epochs, threshold="50%")}
+          f"batch {BATCH}, float32, {torch.get_num_threads()} threads; {args.epochs} rounds of one pass each, "
+          "trainers taking turns, the first round excluded")
+    timers = {name: StepTimer() for name in ("TRL DPOTrainer", "clha dpo", "clha clha")}
+    trainers = {"TRL DPOTrainer": trl_trainer(pairs, timers["TRL DPOTrainer"]),
+                "clha dpo": clha_trainer(pairs, timers["clha dpo"], "dpo"),
+                "clha clha": clha_trainer(pairs, timers["clha clha"], "clha", threshold="50%")}
+    for _ in range(args.epochs):
+        for trainer in trainers.values(): trainer.train()
     n_params = sum(p.numel() for p in load_policy(dtype=torch.float32).parameters())
     rows_tokens, shared_tokens = tokens(pairs, False) / len(pairs), tokens(pairs, True) / len(pairs)
     # useful FLOPs per pair: 2N per token forward, 2N per token backward (activation gradients; LoRA's own are tiny),
@@ -105,8 +105,8 @@ def main():
     peak = matmul_peak()
     results = {}
     steps_per_pass = PAIRS // BATCH
-    for name, run in runs.items():
-        times = run()
+    for name, timer in timers.items():
+        times = timer.times
         passes = [sum(times[i:i + steps_per_pass]) for i in range(steps_per_pass, len(times), steps_per_pass)]
         med = statistics.median(passes)
         ppm = PAIRS / med * 60

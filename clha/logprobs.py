@@ -16,7 +16,7 @@ from torch import Tensor
 from .data import render_prompt
 
 # %% auto #0
-__all__ = ['tokenize_ranked', 'RankedCollator', 'token_logps', 'sequence_logps', 'shared_prompt_logps']
+__all__ = ['tokenize_ranked', 'RankedCollator', 'token_logps', 'sequence_logps', 'shared_prompt_logps', 'packed_logps']
 
 # %% ../nbs/04_logprobs.ipynb #743194ec
 def tokenize_ranked(
@@ -151,9 +151,12 @@ def _shared_layout(toks: list[dict], pad: int) -> dict[str, Tensor]:
 def shared_prompt_logps(
     model,                     # a causal LM that returns a key/value cache
     batch: dict[str, Tensor],  # from `RankedCollator(share_prompt=True)`
+    pack: bool | None = None,  # pack prompts and responses into rows without padding (default: on a CPU; see below)
 ) -> tuple[Tensor, Tensor]:    # (logps [B, K], lengths [B, K]) as `sequence_logps`
     "Summed response log-probabilities, encoding each prompt once for its K responses."
     B, K, R = batch["response_ids"].shape
+    if pack is None: pack = batch["response_ids"].device.type == "cpu"
+    if pack: return packed_logps(model, batch)
     pmask = batch["prompt_mask"]
     keep = {"logits_to_keep": 1} if _accepts_logits_to_keep(model) else {}
     out = model(input_ids=batch["prompt_ids"], attention_mask=pmask, position_ids=(pmask.cumsum(-1) - 1).clamp(min=0),
@@ -174,7 +177,56 @@ def shared_prompt_logps(
     logps = logps.index_add(0, scored[:, 0].nonzero()[:, 0], lp0).index_add(0, rest.nonzero()[:, 0], lp)
     return logps.view(B, K), scored.sum(-1).view(B, K)
 
-# %% ../nbs/04_logprobs.ipynb #5eb16759
+# %% ../nbs/04_logprobs.ipynb #92400810
+def _tree_rows(batch: dict[str, Tensor], budget: int) -> list[list[int]]:
+    "Consecutive examples grouped into rows of at most `budget` real tokens (a bigger example gets a row alone)."
+    sizes = (batch["prompt_mask"].sum(-1) + batch["response_mask"].sum((-1, -2))).tolist()
+    rows, used = [[]], 0
+    for b, n in enumerate(sizes):
+        if rows[-1] and used + n > budget: rows.append([]); used = 0
+        rows[-1].append(b); used += n
+    return rows
+
+def _pack_row(batch: dict[str, Tensor], examples: list[int]) -> dict[str, Tensor]:
+    "One packed row: tokens, positions, the tree mask, and for every scored token its logit position, id and (b, k) row."
+    K = batch["response_ids"].shape[1]
+    pm, rm = batch["prompt_mask"].bool(), batch["response_mask"].bool()
+    ids, pos, ex, branch, src, tgt, owner, n_done = [], [], [], [], [], [], [], 0
+    for b in examples:
+        p = batch["prompt_ids"][b][pm[b]]; n = len(p)
+        ids.append(p); pos.append(torch.arange(n)); ex.append(torch.full((n,), b)); branch.append(torch.zeros(n, dtype=torch.long))
+        last, at = n_done + n - 1, n_done + n
+        for k in range(K):
+            r = batch["response_ids"][b, k][rm[b, k]]; m = len(r)
+            ids.append(r); pos.append(torch.arange(n, n + m)); ex.append(torch.full((m,), b)); branch.append(torch.full((m,), k + 1))
+            src.append(torch.cat([torch.tensor([last]), torch.arange(at, at + m - 1)]))  # token t is predicted at t-1
+            tgt.append(r); owner.append(torch.full((m,), b * K + k)); at += m
+        n_done = at
+    ids, pos, ex, branch = (torch.cat(x) for x in (ids, pos, ex, branch))
+    mask = (ex[:, None] == ex[None]) & (pos[None] <= pos[:, None]) & ((branch[None] == 0) | (branch[None] == branch[:, None]))
+    return {"input_ids": ids, "position_ids": pos, "mask": mask, "src": torch.cat(src), "tgt": torch.cat(tgt),
+            "owner": torch.cat(owner)}
+
+def packed_logps(
+    model,                     # a causal LM that accepts a 4D attention mask (any sdpa / eager transformers model)
+    batch: dict[str, Tensor],  # from `RankedCollator(share_prompt=True)`
+    budget: int = 512,         # real tokens per packed row (attention cost grows with its square)
+) -> tuple[Tensor, Tensor]:    # (logps [B, K], lengths [B, K]) as `sequence_logps`
+    "Summed response log-probabilities with no padding: prompt + K responses as trees, several to a row, tree-masked."
+    B, K, _ = batch["response_ids"].shape
+    device = batch["response_ids"].device
+    logps = None
+    for examples in _tree_rows(batch, budget):
+        row = {k: v.to(device) for k, v in _pack_row(batch, examples).items()}
+        keep = {"logits_to_keep": row["src"]} if _accepts_logits_to_keep(model) else {}
+        logits = model(input_ids=row["input_ids"][None], attention_mask=row["mask"][None, None],
+                       position_ids=row["position_ids"][None], use_cache=False, **keep).logits[0]
+        if not keep: logits = logits[row["src"]]
+        lp = token_logps(logits, row["tgt"])
+        logps = (torch.zeros(B * K, dtype=lp.dtype, device=device) if logps is None else logps).index_add(0, row["owner"], lp)
+    return logps.view(B, K), batch["response_mask"].sum(-1)
+
+# %% ../nbs/04_logprobs.ipynb #051ca944
 _row_logps = sequence_logps
 
 def sequence_logps(
