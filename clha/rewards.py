@@ -25,7 +25,7 @@ from .data import hash_split, load_data, prompt_messages, render_prompt
 from .models import EMBEDDED, ModelError, cache_dir, resolve_model
 
 # %% auto #0
-__all__ = ['REWARD_FORMATS', 'EMBEDDED_RM', 'RM_ROLES', 'reward_text', 'encode_for_reward', 'minilm_dir', 'pool',
+__all__ = ['REWARD_FORMATS', 'EMBEDDED_RM', 'RM_RECIPES', 'RM_ROLES', 'reward_text', 'encode_for_reward', 'minilm_dir', 'pool',
            'PooledRewardModel', 'GPTNeoXRewardModelConfig', 'GPTNeoXRewardModel', 'RewardModel', 'new_reward_model',
            'wilson_ci', 'pairwise_accuracy', 'train_reward_model', 'embedded_rm_data', 'embedded_reward_model',
            'embedded_rm_metrics', 'load_reward_model']
@@ -327,6 +327,8 @@ def train_reward_model(
 
 # %% ../nbs/02_rewards.ipynb #94556210
 EMBEDDED_RM = dict(backbone="minilm", max_length=128, epochs=2, lr=3e-5, batch_size=16, seed=0)
+RM_RECIPES = {"full": (EMBEDDED_RM, None),  # (settings, training pairs)
+              "quick": ({**EMBEDDED_RM, "max_length": 96, "epochs": 1, "lr": 1e-4}, 480)}
 RM_ROLES = {"train": "train", "eval": "test"}  # role -> which half of the embedded training pairs
 
 def _check_role(role: str) -> str:
@@ -338,28 +340,36 @@ def embedded_rm_data(role: str) -> tuple[Dataset, Dataset]:
     halves = hash_split(load_data("embedded", "train"), test_fraction=0.5, salt="reward-model-halves")
     return halves[RM_ROLES[_check_role(role)]], load_data("embedded", "test")
 
+def _rm_dir(role: str, recipe: str) -> Path:
+    if recipe not in RM_RECIPES: raise ModelError(f"reward model recipe {recipe!r}: expected one of {', '.join(RM_RECIPES)}")
+    return cache_dir() / "reward-models" / (f"rm_{_check_role(role)}-minilm" + ("" if recipe == "full" else f"-{recipe}"))
+
 def embedded_reward_model(
     role: str = "train",   # "train" (rm_train: rescoring) or "eval" (rm_eval: evaluation)
     progress: bool = True,
+    recipe: str = "full",  # "full" or "quick" (the demo's)
 ) -> RewardModel:
     "The embedded reward model for `role`, trained on first use and cached."
-    dest = cache_dir() / "reward-models" / f"rm_{_check_role(role)}-minilm"
+    dest = _rm_dir(role, recipe)
     if not (dest / "reward_model.json").exists():
         dest.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(dest) + ".lock"):
             if not (dest / "reward_model.json").exists():
                 train, held_out = embedded_rm_data(role)
-                train_reward_model(train, dest, eval_data=held_out, progress=progress, **EMBEDDED_RM)
+                settings, n = RM_RECIPES[recipe]
+                if n is not None: train = train.select(range(min(n, len(train))))
+                train_reward_model(train, dest, eval_data=held_out, progress=progress, **settings)
     return RewardModel.from_pretrained(dest)
 
-def embedded_rm_metrics(role: str = "train") -> dict:
+def embedded_rm_metrics(role: str = "train", recipe: str = "full") -> dict:
     "The metrics saved with the embedded reward model `role` (training it first if needed)."
-    embedded_reward_model(role, progress=False)
-    return json.loads((cache_dir() / "reward-models" / f"rm_{role}-minilm" / "metrics.json").read_text())
+    embedded_reward_model(role, progress=False, recipe=recipe)
+    return json.loads((_rm_dir(role, recipe) / "metrics.json").read_text())
 
 # %% ../nbs/02_rewards.ipynb #02656c25
 def load_reward_model(spec: str = "embedded", progress: bool = True) -> RewardModel:
-    "A reward model from a spec: 'embedded[:train]' (rm_train), 'embedded:eval' (rm_eval), or a folder / hub id."
-    if spec == "embedded" or spec.startswith("embedded:"):
-        return embedded_reward_model(spec.partition(":")[2] or "train", progress=progress)
+    "A reward model from a spec: 'embedded[-quick][:train|:eval]' (rm_train, rm_eval), or a folder / hub id."
+    head, _, role = spec.partition(":")
+    if head in ("embedded", "embedded-quick"):
+        return embedded_reward_model(role or "train", progress=progress, recipe="quick" if head.endswith("quick") else "full")
     return RewardModel.from_pretrained(spec)
