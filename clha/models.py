@@ -186,6 +186,30 @@ def _prompt_ids(tokenizer, prompt: str, style: str, max_prompt_tokens: int) -> l
     ids = tokenizer(render_prompt(prompt, style, tokenizer)).input_ids
     return ids[-max_prompt_tokens:]  # keep the end of the dialogue: the part the reply answers
 
+def _greedy(model, tokenizer, input_ids, attention_mask, max_new_tokens: int, stop_strings=()) -> list[list[int]]:
+    "Greedy decoding with the KV cache; a sequence leaves the batch (and the cache) as soon as it is done."
+    eos = tokenizer.eos_token_id
+    eos = set(eos if isinstance(eos, list) else [eos]) - {None}
+    out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=(attention_mask.cumsum(-1) - 1).clamp(min=0),
+                use_cache=True, logits_to_keep=1)
+    cache, rows, tokens = out.past_key_values, list(range(len(input_ids))), [[] for _ in range(len(input_ids))]
+    nxt, at = out.logits[:, -1].argmax(-1), attention_mask.sum(-1, keepdim=True)  # next token, its position
+    for step in range(max_new_tokens):
+        done = set()
+        for j, (r, t) in enumerate(zip(rows, nxt.tolist())):
+            if t in eos: done.add(j); continue
+            tokens[r].append(t)
+            if step == max_new_tokens - 1 or any(s in tokenizer.decode(tokens[r][-8:]) for s in stop_strings): done.add(j)
+        if len(done) == len(rows): break
+        if done:  # without this, a batch computes for its longest reply: ~40 % of the steps on HH prompts
+            alive = torch.tensor([j for j in range(len(rows)) if j not in done], device=nxt.device)
+            cache.batch_select_indices(alive)
+            nxt, attention_mask, at, rows = nxt[alive], attention_mask[alive], at[alive], [rows[j] for j in alive.tolist()]
+        attention_mask = torch.cat([attention_mask, attention_mask.new_ones(len(rows), 1)], -1)
+        out = model(input_ids=nxt[:, None], attention_mask=attention_mask, position_ids=at, past_key_values=cache, use_cache=True)
+        nxt, at = out.logits[:, -1].argmax(-1), at + 1
+    return tokens
+
 @torch.no_grad()
 def generate(
     model, tokenizer,
@@ -209,10 +233,7 @@ def generate(
         width = max(len(encoded[i]) for i in idx)
         input_ids = torch.tensor([[pad] * (width - len(encoded[i])) + encoded[i] for i in idx], device=device)
         attention_mask = torch.tensor([[0] * (width - len(encoded[i])) + [1] * len(encoded[i]) for i in idx], device=device)
-        out = model.generate(input_ids=input_ids, attention_mask=attention_mask, max_new_tokens=max_new_tokens,
-                             do_sample=False, num_beams=1, pad_token_id=pad, eos_token_id=tokenizer.eos_token_id,
-                             stop_strings=list(STOP_STRINGS) if style == "hh" else None, tokenizer=tokenizer)
-        for i, seq in zip(idx, out[:, width:]):
-            replies[i] = cut_reply(tokenizer.decode(seq, skip_special_tokens=True))
+        seqs = _greedy(model, tokenizer, input_ids, attention_mask, max_new_tokens, STOP_STRINGS if style == "hh" else ())
+        for i, seq in zip(idx, seqs): replies[i] = cut_reply(tokenizer.decode(seq, skip_special_tokens=True))
     model.train(was_training)
     return replies
