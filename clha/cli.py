@@ -15,7 +15,7 @@ import clha
 from .data import DataError
 
 # %% auto #0
-__all__ = ['COMMANDS', 'validate', 'demo', 'rm_train', 'rescore', 'TrainScript', 'train', 'main']
+__all__ = ['COMMANDS', 'validate', 'demo', 'rm_train', 'rescore', 'TrainScript', 'train', 'evaluate', 'main']
 
 # %% ../nbs/99_cli.ipynb #aaea2a93
 def validate(
@@ -39,24 +39,86 @@ def _clip(text: str, width: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[:width - 1] + "…"
 
+def _rm_metrics(spec: str) -> dict:
+    "The metrics saved with a reward model spec, if any."
+    import json
+    from pathlib import Path
+    from clha.rewards import embedded_rm_metrics
+    head, _, role = spec.partition(":")
+    if head in ("embedded", "embedded-quick"):
+        return embedded_rm_metrics(role or "train", "quick" if head.endswith("quick") else "full")
+    f = Path(spec) / "metrics.json"
+    return json.loads(f.read_text()) if f.is_file() else {}
+
 def demo(
-    n: int = 3,                 # how many held-out prompts to answer
-    max_new_tokens: int = 64,   # reply length limit (the evaluation protocol uses 128)
+    train_pairs: int = 48,       # CLHA training pairs: the first N of the embedded training split
+    score_pairs: int = 256,      # training pairs rescored for the noise statistics (includes the training pairs)
+    eval_prompts: int = 32,      # held-out prompts both policies answer
+    max_new_tokens: int = 64,    # reply length (the protocol: 128)
+    output: str = "runs/demo",   # where runs, tables and figures go (a second run reuses them)
     model: str = "smollm2-135m", # the policy: the embedded model, a hub id or a folder
-    data: str = "embedded",     # a data spec (see `clha.data.load_data`)
-    style: str = "hh",          # prompt style: "hh" text or the tokenizer's "chat" template
+    data: str = "embedded",      # a data spec (see `clha.data.load_data`)
+    rm: str = "embedded-quick",  # reward models: SPEC:train rescores, SPEC:eval evaluates (see `load_reward_model`)
 ):
-    "Answer a few held-out HH prompts with the embedded policy."
-    from clha.data import load_data
-    from clha.models import generate, load_policy, load_tokenizer
-    test = load_data(data, split="test")
-    print(f"data: {data} test split, {len(test)} pairs; answering the first {n}")
-    examples = test.select(range(min(n, len(test))))
-    print(f"model: {model} (loading)")
-    policy, tok = load_policy(model), load_tokenizer(model)
-    replies = generate(policy, tok, examples["prompt"], max_new_tokens=max_new_tokens, style=style, batch_size=n)
-    for i, (ex, reply) in enumerate(zip(examples, replies), 1):
-        print(f"\n[{i}] Human: {_clip(_last_turn(ex['prompt']))}\n    chosen: {_clip(ex['responses'][0])}\n    model:  {_clip(reply)}")
+    "The whole pipeline on the embedded defaults: reward models, rescoring, CLHA with LoRA, evaluation."
+    import json, time
+    from pathlib import Path
+    from clha.data import atomic_write, load_data
+    from clha.evaluate import evaluate_policy, markdown_table, results_table
+    from clha.rescoring import noise_stats, pair_gaps, plot_reward_gaps, rescore, resolve_threshold
+    from clha.rewards import load_reward_model
+    from clha.train import PreferenceConfig, train_preference
+    for name, v in (("--train-pairs", train_pairs), ("--score-pairs", score_pairs), ("--eval-prompts", eval_prompts)):
+        if v < 1: raise DataError(f"{name}: expected a positive number, got {v}")
+    t0, out = time.time(), Path(output)
+    step = lambda msg: print(f"[{time.time() - t0:5.0f} s] {msg}", flush=True)
+    train, test = load_data(data, split="train"), load_data(data, split="test")
+    step(f"data: {data}: {len(train)} training and {len(test)} held-out pairs (no prompt in both)")
+
+    rm_specs = {role: rm if ":" in rm else f"{rm}:{role}" for role in ("train", "eval")}
+    rms = {role: load_reward_model(spec) for role, spec in rm_specs.items()}
+    for role, spec in rm_specs.items():
+        m = _rm_metrics(spec)
+        acc = (f"held-out pair accuracy {m['eval_accuracy']:.3f} (95% CI {m['eval_accuracy_ci95'][0]:.3f}–"
+               f"{m['eval_accuracy_ci95'][1]:.3f}, n={m['eval_pairs']})" if "eval_accuracy" in m else "")
+        step(f"reward model rm_{role}: {spec}; {acc}")
+
+    scored = rescore(train.select(range(min(score_pairs, len(train)))), rms["train"], rerank=False)
+    stats = noise_stats(scored, "1sd")
+    out.mkdir(parents=True, exist_ok=True)
+    plot_reward_gaps(pair_gaps(scored), resolve_threshold("1sd", scored), f"rm_train on {len(scored)} training pairs",
+                     out / "reward_gaps.png")
+    lo, hi = stats["disagree_ci95"]
+    step(f"noise: rm_train disagrees with {stats['disagree']:.1%} of {stats['pairs']} human labels (95% CI {lo:.1%}–{hi:.1%}); "
+         f"a 1-sd threshold masks {stats['masked']:.0%} of pairs; among kept pairs it disagrees with "
+         f"{stats['disagree_among_kept']:.1%}")
+
+    run = out / "clha"
+    config = PreferenceConfig(output_dir=str(run), method="clha", threshold="50%", max_length=256, max_prompt_length=192,
+                              per_device_train_batch_size=8, logging_steps=1, save_strategy="no", report_to="none", seed=0)
+    done = run / "train_results.json"
+    settings = {"model": model, "pairs": train_pairs, "rm": rm_specs["train"]}
+    if done.exists() and json.loads(done.read_text()).get("demo_settings") == settings:
+        step(f"CLHA: reusing {run} (delete it to train again)")
+    else:
+        step(f"CLHA: LoRA on {model}, {train_pairs} rescored pairs, 1 epoch (lr {config.learning_rate:g}, threshold 50% of gaps)")
+        pairs = rescore(train.select(range(min(train_pairs, len(train)))), rms["train"], progress=False)
+        results = train_preference(config, model=model, data=pairs)
+        done.write_text(json.dumps({**json.loads(done.read_text()), "demo_settings": settings}, indent=2, default=str))
+        step(f"CLHA: {results['global_step']} steps, final loss {results['final'].get('loss', float('nan')):.3f}, "
+             f"{results['seconds']:.0f} s")
+
+    common = dict(data=data, split="test", rm=rms["eval"], limit=eval_prompts, max_new_tokens=max_new_tokens)
+    step(f"evaluation: {eval_prompts} held-out prompts, greedy, ≤{max_new_tokens} new tokens, scored by rm_eval")
+    base = evaluate_policy(model, output=out / "eval-base", name="base", **common)
+    tuned = evaluate_policy(str(run), output=out / "eval-clha", baseline=str(out / "eval-base"), name="clha (LoRA)", **common)
+    table = results_table({"clha (LoRA)": tuned["summary"], "base": base["summary"]})
+    for name, text in (("table.md", markdown_table(table) + "\n"), ("table.csv", table.to_csv())):
+        with atomic_write(out / name) as f: f.write(text)
+    step(f"done. {model} on {data} (held-out split), n = {eval_prompts} prompts; BLEU = the papers' character BLEU × 100, "
+         "Reward = 100·sigmoid(rm_eval), Win = % of prompts where clha beats base (ties ½); 95% bootstrap CIs:")
+    print(markdown_table(table))
+    print(f"\nfigures: {out / 'reward_gaps.png'}, {run / 'training.png'}; tables: {out / 'table.md'}, {out / 'table.csv'}")
 
 # %% ../nbs/99_cli.ipynb #98205207
 def rm_train(
@@ -142,7 +204,30 @@ def train(argv: list[str]):
 train.raw_args = True  # parses its own arguments
 
 # %% ../nbs/99_cli.ipynb #05837e5c
-COMMANDS: dict[str, Callable] = {"validate": validate, "rm train": rm_train, "rescore": rescore, "train": train, "demo": demo}
+def evaluate(
+    output: str = None,          # (required) folder for the generations, scores and tables
+    model: str = "smollm2-135m", # a `clha train` output folder, a model folder, a hub id or the embedded model
+    data: str = "embedded",      # a data spec or a ranked JSONL file (responses[0] is the reference)
+    split: str = "test",         # for a data spec
+    rm: str = "embedded:eval",   # the evaluation reward model (a folder, a hub id, embedded[-quick]:eval)
+    baseline: str = None,        # a model, or an earlier `clha eval` output folder, for win rates
+    limit: int = None,           # the first N prompts only
+    max_new_tokens: int = 128,   # the protocol: 128
+    max_prompt_tokens: int = 384, # the protocol: 384 (left-truncated)
+    style: str = "hh",           # "hh" text (the papers) or "chat" (the tokenizer's template)
+    batch_size: int = 16,
+):
+    "Generate and score replies with the papers' protocol: BLEU, reward, win rate, 95% CIs."
+    if output is None: raise DataError("--output: required (the folder to write generations, scores and tables to)")
+    if max_new_tokens < 1: raise DataError(f"--max-new-tokens: expected a positive number, got {max_new_tokens}")
+    from clha.evaluate import evaluate_policy, markdown_table
+    r = evaluate_policy(model, data, split, rm, baseline, limit, output, max_new_tokens, max_prompt_tokens, style, batch_size)
+    print(markdown_table(r["table"]))
+    print(f"wrote {output}: generations.jsonl, scores.csv, table.csv, table.md, summary.json")
+
+# %% ../nbs/99_cli.ipynb #3b7242c2
+COMMANDS: dict[str, Callable] = {"validate": validate, "rm train": rm_train, "rescore": rescore, "train": train,
+                                  "eval": evaluate, "demo": demo}
 
 def _usage() -> str:
     width = max(map(len, COMMANDS))

@@ -24,8 +24,8 @@ MALFORMED = [
 ]
 
 
-def clha(*args, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run(CLHA + list(args), capture_output=True, text=True, cwd=cwd, timeout=300,
+def clha(*args, cwd=None, timeout=300) -> subprocess.CompletedProcess:
+    return subprocess.run(CLHA + list(args), capture_output=True, text=True, cwd=cwd, timeout=timeout,
                           env={**os.environ, "PYTHONWARNINGS": "ignore"})
 
 
@@ -68,7 +68,7 @@ def test_validate_reads_the_embedded_data():
 def test_every_command_has_help():
     r = clha("--help")
     assert r.returncode == 0 and "validate" in r.stdout and "demo" in r.stdout
-    for command in ("validate", "demo"):
+    for command in ("validate", "demo", "eval"):
         r = clha(command, "--help")
         assert r.returncode == 0 and r.stdout.startswith(f"usage: clha {command}"), r.stderr
 
@@ -82,7 +82,31 @@ def test_usage_errors_exit_2():
 
 
 @pytest.mark.slow
-def test_demo_answers_with_the_embedded_model():
-    r = clha("demo", "--n", "2", "--max-new-tokens", "24")
+def test_demo_runs_the_pipeline(tmp_path):
+    r = clha("demo", "--train-pairs", "8", "--score-pairs", "32", "--eval-prompts", "4", "--max-new-tokens", "16",
+             "--output", str(tmp_path / "demo"), timeout=900)  # trains the quick reward models on a fresh machine
     assert r.returncode == 0, r.stderr
-    assert r.stdout.count("    model:  ") == 2 and "data: embedded test split, 474 pairs" in r.stdout
+    assert "embedded: 1834 training and 474 held-out pairs" in r.stdout and "| clha (LoRA) |" in r.stdout
+    assert (tmp_path / "demo" / "table.md").read_text().count("\n") == 4  # header, rule, two models
+
+
+def test_eval_writes_the_protocol_tables(tmp_path):
+    "`clha eval` end to end on a tiny policy and a tiny reward model: files, table rows, the cache, a baseline folder."
+    from clha.models import save_tiny
+    from clha.rewards import new_reward_model
+    policy = save_tiny(tmp_path / "policy")
+    new_reward_model(str(save_tiny(tmp_path / "rm-backbone", seed=1)), max_length=64).save(tmp_path / "rm")
+    data = tmp_path / "pairs.jsonl"
+    data.write_text("".join(f'{{"prompt": "Human: question {i}?\\n\\nAssistant:", "chosen": "answer {i}", "rejected": "no"}}\n'
+                            for i in range(4)))
+    common = ["--model", str(policy), "--data", str(data), "--rm", str(tmp_path / "rm"), "--max-new-tokens", "4"]
+    r = clha("eval", *common, "--output", str(tmp_path / "a"))
+    assert r.returncode == 0, r.stderr
+    assert {p.name for p in (tmp_path / "a").iterdir()} == {"generations.jsonl", "scores.csv", "table.csv", "table.md", "summary.json"}
+    assert "| policy |" in r.stdout and r.stdout.strip().endswith("summary.json")
+    r = clha("eval", *common, "--baseline", str(tmp_path / "a"), "--output", str(tmp_path / "b"))
+    assert r.returncode == 0, r.stderr
+    assert "all/Win (95% CI)" in r.stdout and "50.00 (50.00–50.00)" in r.stdout  # the same greedy replies: all ties
+    r = clha("eval", *common, "--limit", "2", "--baseline", str(tmp_path / "a"), "--output", str(tmp_path / "c"))
+    assert r.returncode == 2 and r.stderr.startswith("error: --baseline") and r.stderr.count("\n") == 1
+    assert not (tmp_path / "c").exists()  # nothing written
