@@ -15,7 +15,7 @@ import clha
 from .data import DataError
 
 # %% auto #0
-__all__ = ['COMMANDS', 'validate', 'demo', 'rm_train', 'rescore', 'TrainScript', 'train', 'evaluate', 'main']
+__all__ = ['COMMANDS', 'validate', 'demo', 'rm_train', 'rescore', 'TrainScript', 'train', 'evaluate', 'reproduce', 'main']
 
 # %% ../nbs/99_cli.ipynb #aaea2a93
 def validate(
@@ -226,8 +226,38 @@ def evaluate(
     print(f"wrote {output}: generations.jsonl, scores.csv, table.csv, table.md, summary.json")
 
 # %% ../nbs/99_cli.ipynb #3b7242c2
+def reproduce(
+    quick: bool = False,           # the CPU scale (64 pairs, max length 192; see clha.reproduce.SCALES) instead of the full one
+    output: str = "runs/reproduce", # runs, generations and scores (reused by a second call)
+    report: str = "figures",       # reproduce_<scale>.md/.json and the figures
+    model: str = "smollm2-135m",   # the policy every method starts from
+    data: str = "embedded",        # a data spec with train and test splits
+    rm: str = None,                # reward models: embedded[-quick], TRAIN,EVAL or one for both (default: the scale's)
+    train_pairs: int = None,       # override the scale's number of training pairs
+    runs: str = None,              # comma-separated main-table runs (default: all; see clha.reproduce.RUNS)
+    sweep: str = None,             # comma-separated runs for the noise sweep (default: DPO, robust DPO, PRO, CLHA)
+    seed: int = 0,
+):
+    "Train and evaluate every method and the label-noise sweep; write the table and figures."
+    from dataclasses import replace
+    from pathlib import Path
+    from clha.reproduce import MAIN, RUNS, SCALES, SWEEP, reproduce as run_all
+    names = lambda s, default: tuple(x.strip() for x in s.split(",")) if s else default
+    runs, sweep = names(runs, MAIN), names(sweep, SWEEP)
+    bad = next((r for r in (*runs, *sweep) if r not in RUNS), None)
+    if bad: raise DataError(f"--runs/--sweep: unknown run {bad!r}; expected some of {', '.join(RUNS)}")
+    if train_pairs is not None and train_pairs < 1: raise DataError(f"--train-pairs: expected a positive number, got {train_pairs}")
+    name = "quick" if quick else "full"
+    scale = SCALES[name]
+    if rm or train_pairs: scale = replace(scale, **({"rm": rm} if rm else {}), **({"train_pairs": train_pairs} if train_pairs else {}))
+    result = run_all(scale, output, report, model, data, runs, sweep, seed, name=name)
+    print(f"{result['train_pairs']} training pairs, {result['eval_prompts']} evaluation prompts, "
+          f"{result['heldout_pairs']} held-out pairs; {result['seconds'] / 60:.1f} min")
+    print((Path(report) / f"reproduce_{name}.md").read_text())
+
+# %% ../nbs/99_cli.ipynb #51dbd446
 COMMANDS: dict[str, Callable] = {"validate": validate, "rm train": rm_train, "rescore": rescore, "train": train,
-                                  "eval": evaluate, "demo": demo}
+                                  "eval": evaluate, "demo": demo, "reproduce": reproduce}
 
 def _usage() -> str:
     width = max(map(len, COMMANDS))

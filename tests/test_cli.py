@@ -1,5 +1,5 @@
 """The `clha` console script as a user runs it: exit statuses, one-line errors, no tracebacks."""
-import os, subprocess, sys
+import json, os, subprocess, sys
 from pathlib import Path
 
 import pytest
@@ -110,3 +110,29 @@ def test_eval_writes_the_protocol_tables(tmp_path):
     r = clha("eval", *common, "--limit", "2", "--baseline", str(tmp_path / "a"), "--output", str(tmp_path / "c"))
     assert r.returncode == 2 and r.stderr.startswith("error: --baseline") and r.stderr.count("\n") == 1
     assert not (tmp_path / "c").exists()  # nothing written
+
+
+def test_reproduce_on_a_tiny_policy(tmp_path):
+    "`clha reproduce --quick` end to end with a tiny policy and reward model: the report, the figures, the shared CLHA run."
+    from clha.models import save_tiny
+    from clha.rewards import new_reward_model
+    policy = save_tiny(tmp_path / "policy")
+    new_reward_model(str(save_tiny(tmp_path / "rm-backbone", seed=1)), max_length=64).save(tmp_path / "rm")
+    args = ["--quick", "--model", str(policy), "--rm", str(tmp_path / "rm"), "--train-pairs", "8", "--runs", "SFT,CLHA",
+            "--sweep", "CLHA", "--output", str(tmp_path / "runs"), "--report", str(tmp_path / "report")]
+    r = clha("reproduce", *args, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert {p.name for p in (tmp_path / "report").iterdir()} == {
+        "reproduce_quick.json", "reproduce_quick.md", "noise_sweep_quick.png", "logps_chosen_quick.png"}
+    result = json.loads((tmp_path / "report" / "reproduce_quick.json").read_text())
+    assert list(result["main"]) == ["base (0-shot)", "SFT", "CLHA"] and result["train_pairs"] == 8
+    assert len({row["folder"] for row in result["sweep"]}) == 1  # rescoring makes CLHA's data the same at every flip rate
+    assert [row["flip_rate"] for row in result["sweep"]] == [0.0, 0.1, 0.2, 0.3]
+    assert "| CLHA |" in r.stdout and "held-out acc." in r.stdout
+
+
+def test_reproduce_rejects_bad_options_before_work(tmp_path):
+    for argv, expected in [(("--runs", "DPO,GRPO"), "unknown run 'GRPO'"), (("--train-pairs", "0"), "--train-pairs: expected")]:
+        r = clha("reproduce", "--quick", *argv, "--output", str(tmp_path / "runs"), "--report", str(tmp_path / "report"))
+        assert r.returncode == 2 and expected in r.stderr and r.stderr.count("\n") == 1, r.stderr
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "report").exists()
