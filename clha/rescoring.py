@@ -18,9 +18,9 @@ from .data import DataError, flip_pairs, load_data, ranked_dataset, save_ranked
 from .rewards import RewardModel, wilson_ci
 
 # %% auto #0
-__all__ = ['rerank', 'rerank_dataset', 'pair_mask', 'sft_gate', 'rescore', 'pair_gaps', 'parse_threshold', 'resolve_threshold',
-           'noise_stats', 'expected_recovery', 'flip_recovery', 'plot_reward_gaps', 'plot_flip_recovery',
-           'rescore_file']
+__all__ = ['rerank', 'rerank_dataset', 'pair_mask', 'sft_gate', 'resolve_sft_gate', 'rescore', 'pair_gaps', 'parse_threshold',
+           'resolve_threshold', 'noise_stats', 'expected_recovery', 'flip_recovery', 'plot_reward_gaps',
+           'plot_flip_recovery', 'rescore_file']
 
 # %% ../nbs/03_rescoring.ipynb #c22ebad1
 def rerank(
@@ -67,6 +67,20 @@ def sft_gate(
 ) -> Tensor:            # [B] bool
     "Whether each prompt's best response is good enough to imitate."
     return rewards[:, 0] > gate
+
+def resolve_sft_gate(
+    gate: float | str,  # raw reward units (0, the paper's) or the share of prompts whose best reply is not imitated ("30%")
+    dataset: Dataset,   # the scored training data the share is measured on
+) -> float:             # the gate in raw reward units
+    "CLHA's SFT gate in the reward model's raw units."
+    text = str(gate).strip()
+    try: value = float(text.removesuffix("%"))
+    except ValueError: value = math.nan
+    if not math.isfinite(value) or (text.endswith("%") and not 0 <= value <= 100):
+        raise DataError(f"sft_gate: expected a reward (e.g. 0) or a share of prompts not imitated (e.g. 30%), got {gate!r}")
+    if not text.endswith("%"): return value
+    tops = np.asarray([_need_rewards(ex, "a '%' SFT gate needs rewards")[0] for ex in dataset])
+    return float(np.quantile(tops, value / 100))
 
 # %% ../nbs/03_rescoring.ipynb #955d31aa
 def rescore(

@@ -20,7 +20,7 @@ from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
 from .data import DataError, is_data_spec, load_data
 from .models import EMBEDDED, ModelError, load_policy, load_tokenizer, lora_config
-from .rescoring import pair_gaps, parse_threshold, rescore, resolve_threshold
+from .rescoring import pair_gaps, parse_threshold, rescore, resolve_sft_gate, resolve_threshold
 from .logprobs import RankedCollator, _unwrap_parallel, sequence_logps
 from .losses import LOSSES, LossError, Scores
 
@@ -54,7 +54,8 @@ class PreferenceConfig(TrainingArguments):
     threshold: str | None = _help("CLHA: pairs whose rewards differ by no more than this are masked: raw units ('3'), "
                                   "reward standard deviations ('1sd'), a share of pairs to mask (30 followed by a percent sign), or 'none'", default=None)
     sft_weight: float | None = _help("CLHA / PRO: weight of the SFT term (times (K-1)^2)", default=None)
-    sft_gate: float | None = _help("CLHA: imitate the best response only if its reward exceeds this", default=None)
+    sft_gate: str | None = _help("CLHA: imitate the best response only if its reward exceeds this: a reward ('0', the paper's, "
+                                 "on its reward model's scale) or the share of prompts not imitated ('30' followed by a percent sign)", default=None)
     label_smoothing: float | None = _help("cDPO / robust DPO: assumed label-flip rate", default=None)
     temperature: float | None = _help("NCA / InfoNCA: temperature of the reward softmax", default=None)
     rank_weight: float | None = _help("RRHF: weight of the ranking term", default=None)
@@ -157,6 +158,16 @@ def check_training_data(dataset: Dataset, config: PreferenceConfig) -> dict:
         if masked > 0.9:
             warnings.warn(f"threshold {tau:.3g} masks {masked:.0%} of the training pairs on this reward model's scale, "
                           "so the contrastive term rarely acts; a quantile such as --threshold 50% keeps half")
+    gate = hp.get("sft_gate", config.loss.defaults.get("sft_gate"))
+    if "sft_gate" in hp and (has_rewards or not str(gate).strip().endswith("%")):
+        gate = hp["sft_gate"] = resolve_sft_gate(gate, dataset)
+    if gate is not None and has_rewards and hp.get("sft_gating", config.loss.defaults.get("sft_gating")) == "hard":
+        imitated = float(np.mean([r[0] > gate for r in dataset["rewards"]]))
+        if imitated in (0.0, 1.0):  # a Bradley-Terry reward's zero is arbitrary: the paper's gate of 0 may mean nothing here
+            warnings.warn(f"the SFT gate {gate:.3g} {'never closes' if imitated else 'never opens'} on this reward model's scale "
+                          f"(the best reply of {imitated:.0%} of prompts scores above it), so adaptive SFT acts as "
+                          f"{'plain SFT' if imitated else 'no SFT'}; a share such as --sft-gate 30% leaves out the prompts "
+                          "whose best reply scores lowest")
     return hp
 
 # %% ../nbs/06_train.ipynb #d99c37c3
