@@ -58,7 +58,7 @@ def demo(
     output: str = "runs/demo",   # where runs, tables and figures go (a second run reuses them)
     model: str = "smollm2-135m", # the policy: the embedded model, a hub id or a folder
     data: str = "embedded",      # a data spec (see `clha.data.load_data`)
-    rm: str = "embedded-quick",  # reward models: SPEC:train rescores, SPEC:eval evaluates (see `load_reward_model`)
+    rm: str = "embedded-quick",  # reward models: embedded[-quick], TRAIN,EVAL or one for both (see `clha.reproduce.reward_models`)
 ):
     "The whole pipeline on the embedded defaults: reward models, rescoring, CLHA with LoRA, evaluation."
     import json, time
@@ -66,7 +66,7 @@ def demo(
     from clha.data import atomic_write, load_data
     from clha.evaluate import evaluate_policy, markdown_table, results_table
     from clha.rescoring import noise_stats, pair_gaps, plot_reward_gaps, rescore, resolve_threshold
-    from clha.rewards import load_reward_model
+    from clha.reproduce import reward_model_specs, reward_models
     from clha.train import PreferenceConfig, train_preference
     for name, v in (("--train-pairs", train_pairs), ("--score-pairs", score_pairs), ("--eval-prompts", eval_prompts)):
         if v < 1: raise DataError(f"{name}: expected a positive number, got {v}")
@@ -75,8 +75,8 @@ def demo(
     train, test = load_data(data, split="train"), load_data(data, split="test")
     step(f"data: {data}: {len(train)} training and {len(test)} held-out pairs (no prompt in both)")
 
-    rm_specs = {role: rm if ":" in rm else f"{rm}:{role}" for role in ("train", "eval")}
-    rms = {role: load_reward_model(spec) for role, spec in rm_specs.items()}
+    rm_specs = dict(zip(("train", "eval"), reward_model_specs(rm)))
+    rms = dict(zip(("train", "eval"), reward_models(rm)))
     for role, spec in rm_specs.items():
         m = _rm_metrics(spec)
         acc = (f"held-out pair accuracy {m['eval_accuracy']:.3f} (95% CI {m['eval_accuracy_ci95'][0]:.3f}–"
@@ -241,11 +241,9 @@ def reproduce(
     "Train and evaluate every method and the label-noise sweep; write the table and figures."
     from dataclasses import replace
     from pathlib import Path
-    from clha.reproduce import MAIN, RUNS, SCALES, SWEEP, reproduce as run_all
+    from clha.reproduce import MAIN, SCALES, SWEEP, reproduce as run_all
     names = lambda s, default: tuple(x.strip() for x in s.split(",")) if s else default
-    runs, sweep = names(runs, MAIN), names(sweep, SWEEP)
-    bad = next((r for r in (*runs, *sweep) if r not in RUNS), None)
-    if bad: raise DataError(f"--runs/--sweep: unknown run {bad!r}; expected some of {', '.join(RUNS)}")
+    runs, sweep = names(runs, MAIN), names(sweep, SWEEP)  # run_all checks the names before any work
     if train_pairs is not None and train_pairs < 1: raise DataError(f"--train-pairs: expected a positive number, got {train_pairs}")
     name = "quick" if quick else "full"
     scale = SCALES[name]

@@ -26,7 +26,8 @@ from .evaluate import evaluate_policy, markdown_table, results_table
 
 # %% auto #0
 __all__ = ['SCALES', 'RUNS', 'MAIN', 'SWEEP', 'Scale', 'Run', 'labelled', 'run_key', 'train_run', 'heldout_accuracy',
-           'reward_models', 'reproduce', 'main_table', 'plot_noise_sweep', 'plot_logps_chosen', 'write_report']
+           'reward_model_specs', 'reward_models', 'reproduce', 'main_table', 'plot_noise_sweep', 'plot_logps_chosen',
+           'write_report']
 
 # %% ../nbs/08_reproduce.ipynb #aaf88aff
 @dataclass(frozen=True)
@@ -145,17 +146,20 @@ def heldout_accuracy(
     return result
 
 # %% ../nbs/08_reproduce.ipynb #b5f3b856
-def reward_models(
-    spec: str,            # "embedded" / "embedded-quick" (the pair trained in clha.rewards), "TRAIN,EVAL", or one model for both
-    progress: bool = True,
-) -> tuple[RewardModel, RewardModel]:  # (rm_train, rm_eval)
-    "The rescoring and the evaluation reward model named by `spec`."
+def reward_model_specs(
+    spec: str,  # "embedded" / "embedded-quick" (the pair trained in clha.rewards), "TRAIN,EVAL", or one model for both
+) -> tuple[str, str]:  # (rm_train, rm_eval) as `load_reward_model` specs
+    "The rescoring and the evaluation reward model named by one spec."
     head = spec.partition(":")[0]
-    if head in ("embedded", "embedded-quick"):
-        return tuple(load_reward_model(f"{head}:{role}", progress=progress) for role in ("train", "eval"))
+    if head in ("embedded", "embedded-quick"): return f"{head}:train", f"{head}:eval"
     train, _, held = spec.partition(",")
+    return train, held or train
+
+def reward_models(spec: str, progress: bool = True) -> tuple[RewardModel, RewardModel]:
+    "(rm_train, rm_eval) loaded from `spec` (see `reward_model_specs`); one model serves both when one is named."
+    train, held = reward_model_specs(spec)
     rm = load_reward_model(train, progress=progress)
-    return rm, (load_reward_model(held, progress=progress) if held else rm)
+    return rm, (rm if held == train else load_reward_model(held, progress=progress))
 
 # %% ../nbs/08_reproduce.ipynb #ba60b353
 def _row(ev: dict, acc: dict) -> dict:
