@@ -63,7 +63,7 @@ def demo(
     "The whole pipeline on the embedded defaults: reward models, rescoring, CLHA with LoRA, evaluation."
     import json, time
     from pathlib import Path
-    from clha.data import atomic_write, load_data
+    from clha.data import load_data, write_atomic
     from clha.evaluate import evaluate_policy, markdown_table, results_table
     from clha.rescoring import noise_stats, pair_gaps, plot_reward_gaps, rescore, resolve_threshold
     from clha.reproduce import reward_model_specs, reward_models
@@ -104,7 +104,7 @@ def demo(
         step(f"CLHA: LoRA on {model}, {train_pairs} rescored pairs, 1 epoch (lr {config.learning_rate:g}, threshold 50% of gaps)")
         pairs = rescore(train.select(range(min(train_pairs, len(train)))), rms["train"], progress=False)
         results = train_preference(config, model=model, data=pairs)
-        done.write_text(json.dumps({**json.loads(done.read_text()), "demo_settings": settings}, indent=2, default=str))
+        write_atomic(done, json.dumps({**json.loads(done.read_text()), "demo_settings": settings}, indent=2, default=str))
         step(f"CLHA: {results['global_step']} steps, final loss {results['final'].get('loss', float('nan')):.3f}, "
              f"{results['seconds']:.0f} s")
 
@@ -113,8 +113,7 @@ def demo(
     base = evaluate_policy(model, output=out / "eval-base", name="base", **common)
     tuned = evaluate_policy(str(run), output=out / "eval-clha", baseline=str(out / "eval-base"), name="clha (LoRA)", **common)
     table = results_table({"clha (LoRA)": tuned["summary"], "base": base["summary"]})
-    for name, text in (("table.md", markdown_table(table) + "\n"), ("table.csv", table.to_csv())):
-        with atomic_write(out / name) as f: f.write(text)
+    write_atomic(out / "table.md", markdown_table(table) + "\n"); write_atomic(out / "table.csv", table.to_csv())
     step(f"done. {model} on {data} (held-out split), n = {eval_prompts} prompts; BLEU = the papers' character BLEU × 100, "
          "Reward = 100·sigmoid(rm_eval), Win = % of prompts where clha beats base (ties ½); 95% bootstrap CIs:")
     print(markdown_table(table))

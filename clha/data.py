@@ -18,8 +18,8 @@ from datasets import Dataset, DatasetDict, Features, List, Value
 # %% auto #0
 __all__ = ['logger', 'HH_SUBSETS', 'HH_HUB_ID', 'RANKED_FEATURES', 'PROMPT_STYLES', 'DataError', 'parse_transcript', 'render_hh',
            'hh_pair', 'ranked_dataset', 'checkout_dir', 'data_dir', 'parse_hh_rows', 'load_hh', 'prompt_messages',
-           'render_prompt', 'ranked_example', 'load_ranked', 'summarize', 'atomic_write', 'save_ranked', 'hash_split',
-           'is_data_spec', 'load_data', 'flip_pairs']
+           'render_prompt', 'ranked_example', 'load_ranked', 'summarize', 'atomic_write', 'write_atomic', 'save_ranked',
+           'hash_split', 'is_data_spec', 'load_data', 'flip_pairs']
 
 # %% ../nbs/00_data.ipynb #a002d18c
 class DataError(ValueError):
@@ -293,6 +293,11 @@ def atomic_write(path: str | Path, mode: str = "w"):
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp); raise
+
+def write_atomic(path: str | Path, text: str) -> Path:
+    "Write `text` to `path` whole or not at all (see `atomic_write`)."
+    with atomic_write(path) as f: f.write(text)
+    return Path(path)
 
 # %% ../nbs/00_data.ipynb #26dba993
 def save_ranked(

@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 from datasets import Dataset
 
-from .data import DataError, atomic_write, is_data_spec, load_data
+from .data import DataError, is_data_spec, load_data, write_atomic
 from .models import ModelError, default_dtype, generate, load_policy, load_tokenizer
 from .rewards import RewardModel, load_reward_model
 
@@ -188,9 +188,6 @@ def load_trained(
     if torch.cuda.is_available(): model = model.cuda()
     return model.eval(), load_tokenizer(str(path))
 
-def _write_atomic(path: Path, text: str):
-    with atomic_write(path) as f: f.write(text)  # whole or not at all
-
 def _read_generations(folder: Path, settings: dict) -> list[str] | None:
     "Cached replies in `folder` if they were made with exactly `settings`."
     f = folder / "generations.jsonl"
@@ -232,7 +229,7 @@ def evaluate_policy(
         del policy
         if folder:
             lines = [json.dumps({"settings": settings})] + [json.dumps({"prompt": p, "reply": r}) for p, r in zip(ds["prompt"], replies)]
-            _write_atomic(folder / "generations.jsonl", "\n".join(lines) + "\n")
+            write_atomic(folder / "generations.jsonl", "\n".join(lines) + "\n")
         return replies
 
     base_scores, base_name = None, None
@@ -256,10 +253,10 @@ def evaluate_policy(
     if base_scores is not None: summaries[base_name if base_name != name else f"{base_name} (baseline)"] = summarize_scores(base_scores)
     table = results_table(summaries)
     if out:
-        _write_atomic(out / "scores.csv", scores.to_csv(index=False))
-        _write_atomic(out / "table.csv", table.to_csv())
-        _write_atomic(out / "table.md", markdown_table(table) + "\n")
-        _write_atomic(out / "summary.json", json.dumps({"model": str(model), "baseline": baseline, "n": len(ds),
+        write_atomic(out / "scores.csv", scores.to_csv(index=False))
+        write_atomic(out / "table.csv", table.to_csv())
+        write_atomic(out / "table.md", markdown_table(table) + "\n")
+        write_atomic(out / "summary.json", json.dumps({"model": str(model), "baseline": baseline, "n": len(ds),
                                                         "summary": summary, "rm": getattr(rm, "name", None)}, indent=2))
     return {"summary": summary, "baseline_summary": summaries.get(base_name), "table": table, "scores": scores,
             "output": str(out) if out else None}

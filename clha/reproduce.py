@@ -15,19 +15,19 @@ import pandas as pd
 import torch
 from datasets import Dataset
 
-from .data import DataError, atomic_write, flip_pairs, load_data
+from .data import DataError, flip_pairs, load_data, write_atomic
 from .logprobs import RankedCollator, sequence_logps
 from .losses import LOSSES
-from .models import EMBEDDED, load_tokenizer
+from .models import EMBEDDED, load_policy, load_tokenizer
 from .rescoring import rerank_dataset, rescore
 from .rewards import RewardModel, load_reward_model, wilson_ci
 from .train import PreferenceConfig, adapter_off_logps, train_preference
 from .evaluate import evaluate_policy, markdown_table, results_table
 
 # %% auto #0
-__all__ = ['SCALES', 'RUNS', 'MAIN', 'SWEEP', 'Scale', 'Run', 'labelled', 'run_key', 'train_run', 'heldout_accuracy',
-           'reward_model_specs', 'reward_models', 'reproduce', 'main_table', 'plot_noise_sweep', 'plot_logps_chosen',
-           'write_report']
+__all__ = ['SCALES', 'RUNS', 'MAIN', 'SWEEP', 'Scale', 'Run', 'labelled', 'base_logps', 'with_reference', 'run_key', 'train_run',
+           'heldout_accuracy', 'reward_model_specs', 'reward_models', 'reproduce', 'main_table', 'plot_noise_sweep',
+           'plot_logps_chosen', 'write_report']
 
 # %% ../nbs/08_reproduce.ipynb #aaf88aff
 @dataclass(frozen=True)
@@ -87,6 +87,38 @@ def labelled(
     return rerank_dataset(data) if labels == "rm" else data
 
 # %% ../nbs/08_reproduce.ipynb #65962b12
+def base_logps(
+    model: str,                       # the base policy, without an adapter
+    data: Dataset,                    # examples whose responses are scored, in any order
+    scale: Scale,
+    add_eos: bool = False,            # as the method's collator does (`clha.losses.Loss.add_eos`)
+    cache: str | Path | None = None,  # a folder: the table is saved there, under a hash of what determines it
+    batch_size: int = 8,
+) -> dict[tuple[str, str], float]:    # (prompt, response) -> summed log-prob
+    "Every response's summed log-prob under the base model: the reference all runs share, computed once."
+    texts = sorted({(p, r) for p, rs in zip(data["prompt"], data["responses"]) for r in rs})
+    blob = json.dumps([texts, str(model), scale.max_length, scale.max_prompt_length, add_eos])
+    path = Path(cache) / f"base-logps-{hashlib.sha1(blob.encode()).hexdigest()[:10]}.json" if cache is not None else None
+    if path is not None and path.is_file(): return {(p, r): v for p, r, v in json.loads(path.read_text())}
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    policy = load_policy(model, dtype=torch.float32).to(device).eval()
+    collate = RankedCollator(load_tokenizer(model), scale.max_length, scale.max_prompt_length, add_eos, share_prompt=True)
+    table = {}
+    with torch.no_grad():
+        for i in range(0, len(data), batch_size):
+            exs = [data[j] for j in range(i, min(i + batch_size, len(data)))]
+            batch = {k: v.to(device) for k, v in collate(exs).items()}
+            for ex, row in zip(exs, sequence_logps(policy, batch)[0].tolist()):
+                table.update(zip([(ex["prompt"], r) for r in ex["responses"]], row))
+    if path is not None: write_atomic(path, json.dumps([[p, r, table[(p, r)]] for p, r in texts]))
+    return table
+
+def with_reference(data: Dataset, table: dict) -> Dataset:
+    "`data` with a `ref_logps` column from `base_logps`'s table: the trainer then skips its own reference pass."
+    if "ref_logps" in data.column_names: data = data.remove_columns("ref_logps")
+    return data.add_column("ref_logps", [[table[(p, r)] for r in rs] for p, rs in zip(data["prompt"], data["responses"])])
+
+# %% ../nbs/08_reproduce.ipynb #275dd724
 def run_key(data: Dataset, run: Run, scale: Scale, model: str, seed: int) -> str:
     "A short hash of everything that determines a trained policy."
     content = [list(data["prompt"]), list(data["responses"]), [[round(r, 5) for r in rs] for rs in data["rewards"]]]
@@ -104,11 +136,15 @@ def train_run(
     model: str = EMBEDDED,
     seed: int = 0,
     progress: bool = True,
+    share_reference: bool = True,  # the reference log-probs from `base_logps`, cached in root/reference
 ) -> Path:               # the run's folder
     "Train `RUNS[name]` on `data` unless a finished run with the same key exists."
     run = RUNS[name]
     folder = Path(root) / f"{_slug(name)}-{run_key(data, run, scale, model, seed)}"
     if (folder / "train_results.json").is_file(): return folder
+    loss, hp = LOSSES[run.method], dict(run.hp)
+    if share_reference and loss.needs_ref:
+        data = with_reference(data, base_logps(model, data, scale, hp.get("add_eos", loss.add_eos), Path(root) / "reference"))
     config = PreferenceConfig(output_dir=str(folder), method=run.method, max_length=scale.max_length,
                               max_prompt_length=scale.max_prompt_length, per_device_train_batch_size=scale.batch_size,
                               num_train_epochs=scale.epochs, logging_steps=1, save_strategy="no", report_to="none",
@@ -116,36 +152,46 @@ def train_run(
     train_preference(config, model=model, data=data, progress=progress)
     return folder
 
-# %% ../nbs/08_reproduce.ipynb #74429cae
+# %% ../nbs/08_reproduce.ipynb #4f29d6d6
+def _pair_accuracy(h: torch.Tensor) -> dict:
+    "Share of rows with h[:, 0] > h[:, 1] (ties ½) and its Wilson 95 % CI."
+    right = torch.where(h[:, 0] > h[:, 1], 1.0, torch.where(h[:, 0] == h[:, 1], 0.5, 0.0))
+    k, n = float(right.sum()), len(right)
+    return {"accuracy": k / n, "ci95": list(wilson_ci(k, n))}
+
 def heldout_accuracy(
     folder: str | Path,  # a LoRA run (train_run's output)
     pairs: Dataset,      # held-out examples in their clean order, K = 2
     scale: Scale,
+    reference: dict | None = None,  # `base_logps` of `pairs` (default: the policy with its adapter off)
     batch_size: int = 8,
-) -> dict:               # {"accuracy", "ci95", "n", "margin"}; cached in folder/heldout.json
-    "Share of `pairs` whose chosen reply has the larger implicit reward log π/π_ref under the run's policy."
+) -> dict:               # {"accuracy", "ci95", "n", "margin", "per_token": {"accuracy", "ci95"}}; cached in folder/heldout.json
+    "Share of `pairs` whose chosen reply has the larger implicit reward log π/π_ref, summed and per token."
     folder = Path(folder)
     settings = {"n": len(pairs), "prompts": hashlib.sha1(json.dumps(list(pairs["prompt"])).encode()).hexdigest()[:10],
-                "max_length": scale.max_length, "max_prompt_length": scale.max_prompt_length}
+                "max_length": scale.max_length, "max_prompt_length": scale.max_prompt_length, "per_token": True}
     cache = folder / "heldout.json"
     if cache.is_file() and (c := json.loads(cache.read_text())).get("settings") == settings: return c["result"]
     from peft import AutoPeftModelForCausalLM
     model = AutoPeftModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
     collate = RankedCollator(load_tokenizer(str(folder)), scale.max_length, scale.max_prompt_length, k=2,
                              share_prompt=True)  # exact, and half the prompt tokens (clha.logprobs)
-    h = []
+    h, lengths = [], []
     with torch.no_grad():
         for i in range(0, len(pairs), batch_size):
-            batch = collate([pairs[j] for j in range(i, min(i + batch_size, len(pairs)))])
-            h.append(sequence_logps(model, batch)[0] - adapter_off_logps(model, batch))
-    h = torch.cat(h).double()
-    right = torch.where(h[:, 0] > h[:, 1], 1.0, torch.where(h[:, 0] == h[:, 1], 0.5, 0.0))
-    k, n = float(right.sum()), len(right)
-    result = {"accuracy": k / n, "ci95": list(wilson_ci(k, n)), "n": n, "margin": float((h[:, 0] - h[:, 1]).mean())}
-    with atomic_write(cache) as f: f.write(json.dumps({"settings": settings, "result": result}))
+            exs = [pairs[j] for j in range(i, min(i + batch_size, len(pairs)))]
+            batch = collate(exs)
+            logps, n_tok = sequence_logps(model, batch)
+            ref = (torch.tensor([[reference[(ex["prompt"], r)] for r in ex["responses"][:2]] for ex in exs])
+                   if reference is not None else adapter_off_logps(model, batch))
+            h.append(logps - ref); lengths.append(n_tok)
+    h, lengths = torch.cat(h).double(), torch.cat(lengths).double().clamp(min=1)
+    result = {**_pair_accuracy(h), "n": len(h), "margin": float((h[:, 0] - h[:, 1]).mean()),
+              "per_token": _pair_accuracy(h / lengths)}
+    write_atomic(cache, json.dumps({"settings": settings, "result": result}))
     return result
 
-# %% ../nbs/08_reproduce.ipynb #b5f3b856
+# %% ../nbs/08_reproduce.ipynb #083d6ca2
 def reward_model_specs(
     spec: str,  # "embedded" / "embedded-quick" (the pair trained in clha.rewards), "TRAIN,EVAL", or one model for both
 ) -> tuple[str, str]:  # (rm_train, rm_eval) as `load_reward_model` specs
@@ -161,7 +207,7 @@ def reward_models(spec: str, progress: bool = True) -> tuple[RewardModel, Reward
     rm = load_reward_model(train, progress=progress)
     return rm, (rm if held == train else load_reward_model(held, progress=progress))
 
-# %% ../nbs/08_reproduce.ipynb #ba60b353
+# %% ../nbs/08_reproduce.ipynb #08e6ec70
 def _row(ev: dict, acc: dict) -> dict:
     s = ev["summary"]["Total"] if "Total" in ev["summary"] else next(iter(ev["summary"].values()))
     row = {"bleu": s["bleu"], "reward": s["reward"], "n_prompts": s["n"], "heldout_accuracy": acc}
@@ -200,6 +246,7 @@ def reproduce(
     n_eval = min(scale.eval_prompts or len(test), len(test))
     rm_train, rm_eval = reward_models(scale.rm, progress)
     scored = rescore(train, rm_train, rerank=False, progress=False)
+    reference = base_logps(model, heldout, scale, cache=root / "reference")  # every run's held-out reference, once
     say(f"{len(train)} training pairs scored by rm_train; {n_eval} evaluation prompts, {len(heldout)} held-out pairs")
 
     def evaluated(policy: str, folder: Path, name: str, baseline: Path | None) -> dict:
@@ -210,15 +257,17 @@ def reproduce(
     def trained(run: str, rate: float, baseline: Path | None) -> dict:
         folder = train_run(run, labelled(scored, RUNS[run].labels, rate, seed), scale, root, model, seed, progress)
         ev = evaluated(str(folder), folder / "eval", run, baseline)
-        row = {"run": run, "flip_rate": rate, "folder": str(folder), **_row(ev, heldout_accuracy(folder, heldout, scale))}
-        say(f"{run} @ {rate:.0%} flips: reward {row['reward']['mean']:.2f}, held-out accuracy "
-            f"{row['heldout_accuracy']['accuracy']:.3f} ({folder.name})")
+        acc = heldout_accuracy(folder, heldout, scale, reference)
+        row = {"run": run, "flip_rate": rate, "folder": str(folder), **_row(ev, acc)}
+        say(f"{run} @ {rate:.0%} flips: reward {row['reward']['mean']:.2f}, held-out accuracy {acc['accuracy']:.3f} "
+            f"(per token {acc['per_token']['accuracy']:.3f}) ({folder.name})")
         return row
 
     sft = trained("SFT", 0.0, None)
     sft_eval = Path(sft["folder"]) / "eval"
     base = evaluated(model, root / "base-eval", "base", sft_eval)
-    main = {"base (0-shot)": {"run": "base", "flip_rate": 0.0, **_row(base, {"accuracy": 0.5, "ci95": [0.5, 0.5], "n": 0})},
+    chance = {"accuracy": 0.5, "ci95": [0.5, 0.5]}  # h ≡ 0 for the base model itself
+    main = {"base (0-shot)": {"run": "base", "flip_rate": 0.0, **_row(base, {**chance, "n": 0, "per_token": chance})},
             "SFT": sft}
     for run in runs:
         if run not in main: main[run] = trained(run, 0.0, sft_eval)
@@ -232,19 +281,21 @@ def reproduce(
     say(f"done: {report / f'reproduce_{name}.md'} and figures in {report}")
     return result
 
-# %% ../nbs/08_reproduce.ipynb #f8554df0
+# %% ../nbs/08_reproduce.ipynb #a7710e9e
+def _acc_cell(a: dict, n: int) -> str:
+    return f"{100 * a['accuracy']:.1f} ({100 * a['ci95'][0]:.1f}–{100 * a['ci95'][1]:.1f})" if n else "50 (by definition)"
+
 def main_table(result: dict) -> str:
-    "The main results as Markdown: BLEU, reward, win rate vs SFT and held-out accuracy, each with its 95 % CI."
+    "The main results as Markdown: BLEU, reward, win rate vs SFT and held-out accuracy (summed, per token), with 95 % CIs."
     table = results_table({k: {"all": {key: v[key] for key in ("bleu", "reward", "win_rate") if key in v} | {"n": v["n_prompts"]}}
                            for k, v in result["main"].items()})
     md = markdown_table(table).splitlines()
-    md[0] = md[0].replace(" | n |", " | held-out acc. (95% CI) | n |").replace("all/", "")
-    md[1] += "---|"
+    md[0] = md[0].replace(" | n |", " | held-out acc. (95% CI) | per token (95% CI) | n |").replace("all/", "")
+    md[1] += "---|---|"
     for i, row in enumerate(result["main"].values(), start=2):
         a = row["heldout_accuracy"]
-        cell = f"{100 * a['accuracy']:.1f} ({100 * a['ci95'][0]:.1f}–{100 * a['ci95'][1]:.1f})" if a["n"] else "50 (by definition)"
         cells = md[i].rsplit(" | ", 1)
-        md[i] = f"{cells[0]} | {cell} | {cells[1]}"
+        md[i] = f"{cells[0]} | {_acc_cell(a, a['n'])} | {_acc_cell(a.get('per_token', a), a['n'])} | {cells[1]}"
     return "\n".join(md)
 
 def plot_noise_sweep(result: dict, path: str | Path | None = None):
@@ -259,11 +310,13 @@ def plot_noise_sweep(result: dict, path: str | Path | None = None):
             lo, hi = (np.array([v["ci95"][i] for v in g[key]]) * scale for i in (0, 1))
             line, = ax.plot(x, m, "o-", ms=4, label=run)
             ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.12)
+            if key == "heldout_accuracy" and all("per_token" in v for v in g[key]):  # dashed: the length-free version
+                ax.plot(x, [100 * v["per_token"]["accuracy"] for v in g[key]], "--", color=line.get_color(), lw=1)
     s = result["settings"]
     axes[0].set(xlabel="training labels flipped (%)", ylabel="reward (100·σ(rm_eval))",
                 title=f"evaluation reward, n={result['eval_prompts']} prompts")
     axes[1].set(xlabel="training labels flipped (%)", ylabel="accuracy (%)",
-                title=f"implicit-reward accuracy, n={result['heldout_pairs']} clean held-out pairs")
+                title=f"implicit-reward accuracy (dashed: per token), n={result['heldout_pairs']} clean held-out pairs")
     axes[1].axhline(50, color="grey", lw=0.8, ls=":")
     axes[1].legend(fontsize=8)
     fig.suptitle(f"{Path(result['model']).name}, {result['train_pairs']} harmless-base training pairs, "
@@ -297,8 +350,8 @@ def write_report(result: dict, folder: str | Path):
     "reproduce_<scale>.json / .md and the two figures, each written whole or not at all."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     name = result["scale"]
-    with atomic_write(folder / f"reproduce_{name}.json") as f: f.write(json.dumps(result, indent=1, default=str))
-    with atomic_write(folder / f"reproduce_{name}.md") as f: f.write(main_table(result) + "\n")
+    write_atomic(folder / f"reproduce_{name}.json", json.dumps(result, indent=1, default=str))
+    write_atomic(folder / f"reproduce_{name}.md", main_table(result) + "\n")
     for fname, plot in ((f"noise_sweep_{name}.png", plot_noise_sweep), (f"logps_chosen_{name}.png", plot_logps_chosen)):
         tmp = folder / f".{fname}.tmp.png"
         plot(result, tmp); tmp.replace(folder / fname)

@@ -18,7 +18,7 @@ from transformers import Trainer, TrainingArguments, set_seed
 from transformers.trainer_callback import PrinterCallback
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
-from .data import DataError, is_data_spec, load_data
+from .data import DataError, is_data_spec, load_data, write_atomic
 from .models import EMBEDDED, ModelError, load_policy, load_tokenizer, lora_config
 from .rescoring import pair_gaps, parse_threshold, rescore, resolve_sft_gate, resolve_threshold
 from .logprobs import RankedCollator, _unwrap_parallel, sequence_logps
@@ -343,7 +343,7 @@ def train_preference(
                "final": next((h for h in reversed(history) if "loss" in h), {}), "metrics": result.metrics,
                "seconds": round(time.time() - t0, 1), "log_history": history}
     if trainer.args.should_save:
-        Path(config.output_dir, "train_results.json").write_text(json.dumps(results, indent=2, default=str))
+        write_atomic(Path(config.output_dir, "train_results.json"), json.dumps(results, indent=2, default=str))  # the "finished" mark: whole or absent
         plot_training(history, f"{config.method}: {len(ds)} examples of {results['data']}",
                       Path(config.output_dir) / "training.png")
     return results
