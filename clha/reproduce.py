@@ -316,12 +316,12 @@ def plot_noise_sweep(result: dict, path: str | Path | None = None):
     axes[0].set(xlabel="training labels flipped (%)", ylabel="reward (100·σ(rm_eval))",
                 title=f"evaluation reward, n={result['eval_prompts']} prompts")
     axes[1].set(xlabel="training labels flipped (%)", ylabel="accuracy (%)",
-                title=f"implicit-reward accuracy (dashed: per token), n={result['heldout_pairs']} clean held-out pairs")
+                title=f"held-out accuracy (dashed: per token), n={result['heldout_pairs']} clean pairs")
     axes[1].axhline(50, color="grey", lw=0.8, ls=":")
-    axes[1].legend(fontsize=8)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=len(df["run"].unique()), fontsize=8, frameon=False)
     fig.suptitle(f"{Path(result['model']).name}, {result['train_pairs']} harmless-base training pairs, "
                  f"max length {s['max_length']}, {s['epochs']:g} epoch, LoRA; shaded: 95% CI", fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07, 1, 1))  # room for the shared legend
     if path is not None: fig.savefig(path, dpi=110); plt.close(fig)
     return fig
 
