@@ -247,7 +247,9 @@ def reproduce(
     rm_train, rm_eval = reward_models(scale.rm, progress)
     scored = rescore(train, rm_train, rerank=False, progress=False)
     reference = base_logps(model, heldout, scale, cache=root / "reference")  # every run's held-out reference, once
+    setup_s = time.time() - t0
     say(f"{len(train)} training pairs scored by rm_train; {n_eval} evaluation prompts, {len(heldout)} held-out pairs")
+    made, reused = set(), set()  # policy folders trained in this call, and found finished
 
     def evaluated(policy: str, folder: Path, name: str, baseline: Path | None) -> dict:
         return evaluate_policy(policy, data=data, split="test", rm=rm_eval, limit=n_eval, output=folder, name=name,
@@ -256,6 +258,7 @@ def reproduce(
 
     def trained(run: str, rate: float, baseline: Path | None) -> dict:
         folder = train_run(run, labelled(scored, RUNS[run].labels, rate, seed), scale, root, model, seed, progress)
+        (made if (folder / "train_results.json").stat().st_mtime >= t0 else reused).add(folder.name)
         ev = evaluated(str(folder), folder / "eval", run, baseline)
         acc = heldout_accuracy(folder, heldout, scale, reference)
         row = {"run": run, "flip_rate": rate, "folder": str(folder), **_row(ev, acc)}
@@ -275,7 +278,8 @@ def reproduce(
     noise += [trained(r, rate, sft_eval) for rate in scale.flip_rates if rate for r in sweep]
     result = {"scale": name, "settings": asdict(scale), "model": model, "data": data, "seed": seed,
               "train_pairs": len(train), "eval_prompts": n_eval, "heldout_pairs": len(heldout),
-              "main": main, "sweep": noise, "seconds": round(time.time() - t0, 1),
+              "main": main, "sweep": noise, "seconds": round(time.time() - t0, 1), "seconds_setup": round(setup_s, 1),
+              "policies_trained": len(made), "policies_reused": len(reused - made),
               "logps_chosen": {r: _logps_chosen(Path(main[r]["folder"])) for r in main if r != "base (0-shot)"}}
     write_report(result, report)
     say(f"done: {report / f'reproduce_{name}.md'} and figures in {report}")
