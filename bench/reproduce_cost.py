@@ -105,7 +105,7 @@ def main():
     quick = Path("figures/reproduce_quick.json")
     if args.scale == "quick" and quick.exists():
         measured = json.loads(quick.read_text())["seconds"]
-        print(f"measured clha reproduce --quick from an empty cache: {measured / 60:.1f} min; this estimate: {total / 60:.1f} min "
+        print(f"measured clha reproduce --quick (figures/reproduce_quick.json): {measured / 60:.1f} min; this estimate: {total / 60:.1f} min "
               "(it leaves out model loads for evaluation, scoring and data preparation)")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

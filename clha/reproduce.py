@@ -21,7 +21,7 @@ from .losses import LOSSES
 from .models import EMBEDDED, load_policy, load_tokenizer
 from .rescoring import rerank_dataset, rescore
 from .rewards import RewardModel, load_reward_model, wilson_ci
-from .train import PreferenceConfig, adapter_off_logps, train_preference
+from .train import PreferenceConfig, adapter_off_logps, precompute_ref_logps, train_preference
 from .evaluate import evaluate_policy, markdown_table, results_table
 
 # %% auto #0
@@ -100,16 +100,10 @@ def base_logps(
     blob = json.dumps([texts, str(model), scale.max_length, scale.max_prompt_length, add_eos])
     path = Path(cache) / f"base-logps-{hashlib.sha1(blob.encode()).hexdigest()[:10]}.json" if cache is not None else None
     if path is not None and path.is_file(): return {(p, r): v for p, r, v in json.loads(path.read_text())}
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    policy = load_policy(model, dtype=torch.float32).to(device).eval()
+    policy = load_policy(model, dtype=torch.float32).to("cuda" if torch.cuda.is_available() else "cpu")
     collate = RankedCollator(load_tokenizer(model), scale.max_length, scale.max_prompt_length, add_eos, share_prompt=True)
-    table = {}
-    with torch.no_grad():
-        for i in range(0, len(data), batch_size):
-            exs = [data[j] for j in range(i, min(i + batch_size, len(data)))]
-            batch = {k: v.to(device) for k, v in collate(exs).items()}
-            for ex, row in zip(exs, sequence_logps(policy, batch)[0].tolist()):
-                table.update(zip([(ex["prompt"], r) for r in ex["responses"]], row))
+    scored = precompute_ref_logps(policy, data, collate, batch_size, progress=False)  # the trainer's own reference pass
+    table = {(p, r): v for p, rs, vs in zip(scored["prompt"], scored["responses"], scored["ref_logps"]) for r, v in zip(rs, vs)}
     if path is not None: write_atomic(path, json.dumps([[p, r, table[(p, r)]] for p, r in texts]))
     return table
 
@@ -148,7 +142,7 @@ def train_run(
     config = PreferenceConfig(output_dir=str(folder), method=run.method, max_length=scale.max_length,
                               max_prompt_length=scale.max_prompt_length, per_device_train_batch_size=scale.batch_size,
                               num_train_epochs=scale.epochs, logging_steps=1, save_strategy="no", report_to="none",
-                              seed=seed, **dict(run.hp))
+                              seed=seed, **hp)
     train_preference(config, model=model, data=data, progress=progress)
     return folder
 
@@ -176,15 +170,14 @@ def heldout_accuracy(
     model = AutoPeftModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
     collate = RankedCollator(load_tokenizer(str(folder)), scale.max_length, scale.max_prompt_length, k=2,
                              share_prompt=True)  # exact, and half the prompt tokens (clha.logprobs)
+    if reference is not None: pairs = with_reference(pairs, reference)  # the collator carries it, as in training
     h, lengths = [], []
     with torch.no_grad():
         for i in range(0, len(pairs), batch_size):
-            exs = [pairs[j] for j in range(i, min(i + batch_size, len(pairs)))]
-            batch = collate(exs)
+            batch = collate([pairs[j] for j in range(i, min(i + batch_size, len(pairs)))])
             logps, n_tok = sequence_logps(model, batch)
-            ref = (torch.tensor([[reference[(ex["prompt"], r)] for r in ex["responses"][:2]] for ex in exs])
-                   if reference is not None else adapter_off_logps(model, batch))
-            h.append(logps - ref); lengths.append(n_tok)
+            h.append(logps - (batch["ref_logps"] if "ref_logps" in batch else adapter_off_logps(model, batch)))
+            lengths.append(n_tok)
     h, lengths = torch.cat(h).double(), torch.cat(lengths).double().clamp(min=1)
     result = {**_pair_accuracy(h), "n": len(h), "margin": float((h[:, 0] - h[:, 1]).mean()),
               "per_token": _pair_accuracy(h / lengths)}
@@ -249,7 +242,7 @@ def reproduce(
     reference = base_logps(model, heldout, scale, cache=root / "reference")  # every run's held-out reference, once
     setup_s = time.time() - t0
     say(f"{len(train)} training pairs scored by rm_train; {n_eval} evaluation prompts, {len(heldout)} held-out pairs")
-    made, reused = set(), set()  # policy folders trained in this call, and found finished
+    made, reused = set(), set()  # policy folders trained in this call, and found finished (disjoint: one mtime decides)
 
     def evaluated(policy: str, folder: Path, name: str, baseline: Path | None) -> dict:
         return evaluate_policy(policy, data=data, split="test", rm=rm_eval, limit=n_eval, output=folder, name=name,
@@ -279,14 +272,15 @@ def reproduce(
     result = {"scale": name, "settings": asdict(scale), "model": model, "data": data, "seed": seed,
               "train_pairs": len(train), "eval_prompts": n_eval, "heldout_pairs": len(heldout),
               "main": main, "sweep": noise, "seconds": round(time.time() - t0, 1), "seconds_setup": round(setup_s, 1),
-              "policies_trained": len(made), "policies_reused": len(reused - made),
+              "policies_trained": len(made), "policies_reused": len(reused),
               "logps_chosen": {r: _logps_chosen(Path(main[r]["folder"])) for r in main if r != "base (0-shot)"}}
     write_report(result, report)
     say(f"done: {report / f'reproduce_{name}.md'} and figures in {report}")
     return result
 
 # %% ../nbs/08_reproduce.ipynb #a7710e9e
-def _acc_cell(a: dict, n: int) -> str:
+def _acc_cell(a: dict | None, n: int) -> str:
+    if a is None: return "–"  # a report written before per-token accuracy existed
     return f"{100 * a['accuracy']:.1f} ({100 * a['ci95'][0]:.1f}–{100 * a['ci95'][1]:.1f})" if n else "50 (by definition)"
 
 def main_table(result: dict) -> str:
@@ -299,7 +293,7 @@ def main_table(result: dict) -> str:
     for i, row in enumerate(result["main"].values(), start=2):
         a = row["heldout_accuracy"]
         cells = md[i].rsplit(" | ", 1)
-        md[i] = f"{cells[0]} | {_acc_cell(a, a['n'])} | {_acc_cell(a.get('per_token', a), a['n'])} | {cells[1]}"
+        md[i] = f"{cells[0]} | {_acc_cell(a, a['n'])} | {_acc_cell(a.get('per_token'), a['n'])} | {cells[1]}"
     return "\n".join(md)
 
 def plot_noise_sweep(result: dict, path: str | Path | None = None):
