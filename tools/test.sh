@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh --dev
+# the slow set opens the docs site in a headless browser (tests/test_docs.py): Debian's chromium
+if [ "${1:-}" = "--slow" ] && ! command -v chromium >/dev/null 2>&1; then apt-get install -y -q chromium >/dev/null; fi
 export PATH="$PWD/.venv/bin:$PATH"
 flags="" marker="not slow"
 [ "${1:-}" = "--slow" ] && flags="slow" marker=""
@@ -20,6 +22,8 @@ if [ "$before" != "$(fingerprint)" ]; then
   exit 1
 fi
 python tools/render_readme.py --check
+python tools/clean_outputs.py --check   # no machine paths or widget state in committed outputs
+python tools/colab.py --check           # every notebook opens in Colab and sets itself up
 
 echo "== nbdev-test ${flags:+--flags $flags}"
 nbdev-test --flags "$flags" --timing
