@@ -15,7 +15,8 @@ import clha
 from .data import DataError
 
 # %% auto #0
-__all__ = ['COMMANDS', 'validate', 'demo', 'rm_train', 'rescore', 'TrainScript', 'train', 'evaluate', 'reproduce', 'main']
+__all__ = ['COMMANDS', 'validate', 'demo', 'rm_train', 'rescore', 'TrainScript', 'train', 'evaluate', 'reproduce', 'study_noise',
+           'study_report', 'main']
 
 # %% ../nbs/99_cli.ipynb #aaea2a93
 def validate(
@@ -31,25 +32,6 @@ def validate(
           f"rewards ({s['with rewards']} of {s['examples']})" + (f"; flipped: {s['flipped']}" if s["flipped"] else ""))
 
 # %% ../nbs/99_cli.ipynb #57d0094b
-def _last_turn(prompt: str) -> str:
-    from clha.data import prompt_messages
-    return prompt_messages(prompt)[-1]["content"]
-
-def _clip(text: str, width: int = 200) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[:width - 1] + "…"
-
-def _rm_metrics(spec: str) -> dict:
-    "The metrics saved with a reward model spec, if any."
-    import json
-    from pathlib import Path
-    from clha.rewards import embedded_rm_metrics
-    head, _, role = spec.partition(":")
-    if head in ("embedded", "embedded-quick"):
-        return embedded_rm_metrics(role or "train", "quick" if head.endswith("quick") else "full")
-    f = Path(spec) / "metrics.json"
-    return json.loads(f.read_text()) if f.is_file() else {}
-
 def demo(
     train_pairs: int = 48,       # CLHA training pairs: the first N of the embedded training split
     score_pairs: int = 256,      # training pairs rescored for the noise statistics (includes the training pairs)
@@ -58,66 +40,15 @@ def demo(
     output: str = "runs/demo",   # where runs, tables and figures go (a second run reuses them)
     model: str = "smollm2-135m", # the policy: the embedded model, a hub id or a folder
     data: str = "embedded",      # a data spec (see `clha.data.load_data`)
-    rm: str = "embedded-quick",  # reward models: embedded[-quick], TRAIN,EVAL or one for both (see `clha.reproduce.reward_models`)
+    rm: str = "embedded-quick",  # reward models: embedded[-quick], TRAIN,EVAL or one for both (see `clha.rewards.reward_models`)
 ):
     "The whole pipeline on the embedded defaults: reward models, rescoring, CLHA with LoRA, evaluation."
-    import json, time
-    from pathlib import Path
-    from clha.data import load_data, write_atomic
-    from clha.evaluate import evaluate_policy, markdown_table, results_table
-    from clha.rescoring import noise_stats, pair_gaps, plot_reward_gaps, rescore, resolve_threshold
-    from clha.reproduce import reward_model_specs, reward_models
-    from clha.train import PreferenceConfig, train_preference
-    for name, v in (("--train-pairs", train_pairs), ("--score-pairs", score_pairs), ("--eval-prompts", eval_prompts)):
-        if v < 1: raise DataError(f"{name}: expected a positive number, got {v}")
-    t0, out = time.time(), Path(output)
-    step = lambda msg: print(f"[{time.time() - t0:5.0f} s] {msg}", flush=True)
-    train, test = load_data(data, split="train"), load_data(data, split="test")
-    step(f"data: {data}: {len(train)} training and {len(test)} held-out pairs (no prompt in both)")
-
-    rm_specs = dict(zip(("train", "eval"), reward_model_specs(rm)))
-    rms = dict(zip(("train", "eval"), reward_models(rm)))
-    for role, spec in rm_specs.items():
-        m = _rm_metrics(spec)
-        acc = (f"held-out pair accuracy {m['eval_accuracy']:.3f} (95% CI {m['eval_accuracy_ci95'][0]:.3f}–"
-               f"{m['eval_accuracy_ci95'][1]:.3f}, n={m['eval_pairs']})" if "eval_accuracy" in m else "")
-        step(f"reward model rm_{role}: {spec}; {acc}")
-
-    scored = rescore(train.select(range(min(score_pairs, len(train)))), rms["train"], rerank=False)
-    stats = noise_stats(scored, "1sd")
-    out.mkdir(parents=True, exist_ok=True)
-    plot_reward_gaps(pair_gaps(scored), resolve_threshold("1sd", scored), f"rm_train on {len(scored)} training pairs",
-                     out / "reward_gaps.png")
-    lo, hi = stats["disagree_ci95"]
-    step(f"noise: rm_train disagrees with {stats['disagree']:.1%} of {stats['pairs']} human labels (95% CI {lo:.1%}–{hi:.1%}); "
-         f"a 1-sd threshold masks {stats['masked']:.0%} of pairs; among kept pairs it disagrees with "
-         f"{stats['disagree_among_kept']:.1%}")
-
-    run = out / "clha"
-    config = PreferenceConfig(output_dir=str(run), method="clha", threshold="50%", max_length=256, max_prompt_length=192,
-                              per_device_train_batch_size=8, logging_steps=1, save_strategy="no", report_to="none", seed=0)
-    done = run / "train_results.json"
-    settings = {"model": model, "pairs": train_pairs, "rm": rm_specs["train"]}
-    if done.exists() and json.loads(done.read_text()).get("demo_settings") == settings:
-        step(f"CLHA: reusing {run} (delete it to train again)")
-    else:
-        step(f"CLHA: LoRA on {model}, {train_pairs} rescored pairs, 1 epoch (lr {config.learning_rate:g}, threshold 50% of gaps)")
-        pairs = rescore(train.select(range(min(train_pairs, len(train)))), rms["train"], progress=False)
-        results = train_preference(config, model=model, data=pairs)
-        write_atomic(done, json.dumps({**json.loads(done.read_text()), "demo_settings": settings}, indent=2, default=str))
-        step(f"CLHA: {results['global_step']} steps, final loss {results['final'].get('loss', float('nan')):.3f}, "
-             f"{results['seconds']:.0f} s")
-
-    common = dict(data=data, split="test", rm=rms["eval"], limit=eval_prompts, max_new_tokens=max_new_tokens)
-    step(f"evaluation: {eval_prompts} held-out prompts, greedy, ≤{max_new_tokens} new tokens, scored by rm_eval")
-    base = evaluate_policy(model, output=out / "eval-base", name="base", **common)
-    tuned = evaluate_policy(str(run), output=out / "eval-clha", baseline=str(out / "eval-base"), name="clha (LoRA)", **common)
-    table = results_table({"clha (LoRA)": tuned["summary"], "base": base["summary"]})
-    write_atomic(out / "table.md", markdown_table(table) + "\n"); write_atomic(out / "table.csv", table.to_csv())
-    step(f"done. {model} on {data} (held-out split), n = {eval_prompts} prompts; BLEU = the papers' character BLEU × 100, "
-         "Reward = 100·sigmoid(rm_eval), Win = % of prompts where clha beats base (ties ½); 95% bootstrap CIs:")
-    print(markdown_table(table))
-    print(f"\nfigures: {out / 'reward_gaps.png'}, {run / 'training.png'}; tables: {out / 'table.md'}, {out / 'table.csv'}")
+    from clha.evaluate import markdown_table
+    from clha.reproduce import demo as run_demo
+    r = run_demo(train_pairs, score_pairs, eval_prompts, max_new_tokens, output, model, data, rm, say=print)
+    print(markdown_table(r["table"]))
+    p = r["paths"]
+    print(f"\nfigures: {p['reward_gaps']}, {p['training']}; tables: {p['table']}, {p['table_csv']}")
 
 # %% ../nbs/99_cli.ipynb #98205207
 def rm_train(
@@ -174,7 +105,7 @@ def rescore(
           f"disagreement among kept pairs {s['disagree_among_kept']:.1%}\n"
           f"wrote {output}" + ("" if no_rerank else " (best first)"))
 
-# %% ../nbs/99_cli.ipynb #c6cbbf05
+# %% ../nbs/99_cli.ipynb #fc7edd03
 from dataclasses import dataclass, field
 
 @dataclass
@@ -187,6 +118,7 @@ class TrainScript:
     rescore_with: str | None = field(default=None, metadata={"help": "a reward model (folder, hub id, embedded) to score and rerank the data with first"})
     resume: bool = field(default=False, metadata={"help": "continue from the last complete checkpoint in --output"})
 
+# %% ../nbs/99_cli.ipynb #b413955d
 def train(argv: list[str]):
     "Train a policy with any method in clha.losses (every TrainingArguments option is a flag)."
     from transformers import HfArgumentParser
@@ -252,9 +184,39 @@ def reproduce(
           f"{result['heldout_pairs']} held-out pairs; {result['seconds'] / 60:.1f} min")
     print((Path(report) / f"reproduce_{name}.md").read_text())
 
+# %% ../nbs/99_cli.ipynb #d66220ba
+def study_noise(
+    results: str = "results/noise_study",  # the per-pair CSVs (commit them: a later call resumes from them)
+    runs: str = "runs/noise_study",        # trained policies, the gold reward model, reference tables (not committed)
+    figures: str = "figures",              # where the study's figures go
+    phases: str = "core,generation,ablations,extras",  # which parts of the plan to make (see clha.study.PHASES)
+    max_runs: int = None,                  # stop after this many new runs (the report is still written)
+    lr_search: bool = False,               # only the learning-rate search: clean DPO at several rates, scored on the dev part
+    force: bool = False,                   # go on even if clean DPO fails the go/no-go
+):
+    "The label-noise study: every planned run not yet recorded, then the report (resumable)."
+    from clha.study import NoiseStudy, lr_search as search, prepare, run_study
+    if max_runs is not None and max_runs < 1: raise DataError(f"--max-runs: expected a positive number, got {max_runs}")
+    if lr_search:
+        print(search(prepare(NoiseStudy(), results, runs)).to_string()); return
+    run_study(NoiseStudy(), results, runs, figures, tuple(p.strip() for p in phases.split(",") if p.strip()), max_runs, force)
+
+# %% ../nbs/99_cli.ipynb #24a842fa
+def study_report(
+    results: str = "results/noise_study",  # the study's CSVs
+    figures: str = "figures",              # where the figures go
+):
+    "Regenerate the noise study's tables, summary.json and figures from its CSVs."
+    from pathlib import Path
+    from clha.study import write_study_report
+    s = write_study_report(results, figures)
+    print((Path(results) / "report.md").read_text())
+    print(f"{s['runs']['finished']} of {s['runs']['planned']} planned runs; wrote {results}/summary.json, {results}/report.md and {figures}/noise_study*.png")
+
 # %% ../nbs/99_cli.ipynb #51dbd446
 COMMANDS: dict[str, Callable] = {"validate": validate, "rm train": rm_train, "rescore": rescore, "train": train,
-                                  "eval": evaluate, "demo": demo, "reproduce": reproduce}
+                                  "eval": evaluate, "demo": demo, "reproduce": reproduce, "study noise": study_noise,
+                                  "study report": study_report}
 
 def _usage() -> str:
     width = max(map(len, COMMANDS))

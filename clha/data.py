@@ -97,12 +97,13 @@ def ranked_dataset(examples: list[dict]) -> Dataset:
     "A `Dataset` of ranked examples with the package's features."
     return Dataset.from_list(examples, features=RANKED_FEATURES)
 
-# %% ../nbs/00_data.ipynb #3a42f1d6
+# %% ../nbs/00_data.ipynb #8c0d2378
 def checkout_dir() -> Path | None:
     "The source checkout the package runs from (an editable install, or a notebook in `nbs/`), if any."
     here = Path(globals().get("__file__") or Path.cwd()).resolve()
     return next((d for d in (here, *here.parents) if (d / "pyproject.toml").is_file() and (d / "nbs").is_dir()), None)
 
+# %% ../nbs/00_data.ipynb #585f40b9
 def data_dir() -> Path:
     "The data cache: `$CLHA_DATA`, else the checkout's `data/`, else `./data`."
     if os.environ.get("CLHA_DATA"): return Path(os.environ["CLHA_DATA"])
@@ -153,6 +154,8 @@ def parse_hh_rows(
     return examples, counts
 
 # %% ../nbs/00_data.ipynb #93ffb2db
+_REPORTED: set = set()  # (file, mode) whose dropped pairs this process has reported: once is enough
+
 def load_hh(
     source: str | Path | None = None, # a folder laid out like Anthropic/hh-rlhf; "hub"; or None: the data cache, then the hub
     subsets: Iterable[str] = ("harmless-base",), # any of `HH_SUBSETS`
@@ -171,7 +174,9 @@ def load_hh(
         else: raise DataError(f"{local}: no {subset}/{split}.jsonl.gz or {subset}/{split}.jsonl (expected the layout of {HH_HUB_ID})")
         exs, counts = parse_hh_rows(rows, pro_compat, source=where, subset=subset, split=split)
         dropped = {k: v for k, v in counts.items() if k != "ok"}
-        if dropped: logger.warning("%s: kept %d of %d pairs; dropped %s", where, counts["ok"], counts.total(),
+        if dropped and (where, pro_compat) not in _REPORTED:
+            _REPORTED.add((where, pro_compat))
+            logger.warning("%s: kept %d of %d pairs; dropped %s", where, counts["ok"], counts.total(),
                                    ", ".join(f"{v} ({k})" for k, v in sorted(dropped.items())))
         examples += exs
     return ranked_dataset(examples)
@@ -281,7 +286,7 @@ def summarize(dataset: Dataset) -> dict:
             "with rewards": sum(r is not None for r in dataset["rewards"]),
             "flipped": sum(m["flipped"] for m in dataset["meta"])}
 
-# %% ../nbs/00_data.ipynb #ddb9180e
+# %% ../nbs/00_data.ipynb #478efd10
 @contextmanager
 def atomic_write(path: str | Path, mode: str = "w"):
     "Open a temporary file beside `path`; rename it onto `path` only if the block succeeds."
@@ -294,6 +299,7 @@ def atomic_write(path: str | Path, mode: str = "w"):
     except BaseException:
         os.unlink(tmp); raise
 
+# %% ../nbs/00_data.ipynb #c15b65b8
 def write_atomic(path: str | Path, text: str) -> Path:
     "Write `text` to `path` whole or not at all (see `atomic_write`)."
     with atomic_write(path) as f: f.write(text)
@@ -326,11 +332,12 @@ def hash_split(
     is_test = np.array([_unit_hash(p, salt) < test_fraction for p in dataset["prompt"]], dtype=bool)
     return DatasetDict(train=dataset.select(np.flatnonzero(~is_test)), test=dataset.select(np.flatnonzero(is_test)))
 
-# %% ../nbs/00_data.ipynb #e9eb6f69
+# %% ../nbs/00_data.ipynb #6f585263
 def is_data_spec(spec: str) -> bool:
     "Whether `spec` names data by spec (`embedded`, `hh:…`, which have splits) rather than a file."
     return spec == "embedded" or spec.startswith("hh:")
 
+# %% ../nbs/00_data.ipynb #dd032627
 def load_data(
     spec: str = "embedded",  # "embedded", "hh:SUBSET[,SUBSET]" or a JSONL path
     split: str | None = "train", # "train" or "test" (for a file: None or "all")
@@ -356,7 +363,8 @@ def flip_pairs(
     rate: float,   # share of examples whose ranking is reversed (for K=2: chosen and rejected swapped)
     seed: int = 0, # which examples are flipped
 ) -> Dataset:
-    "Reverse the ranking of a random `rate` share of examples, marking them in `meta['flipped']`."
+    "Reverse the ranking of a random `rate` share of examples, marking them in `meta['flipped']`; a higher rate flips a superset."
     if not 0 <= rate <= 1: raise ValueError(f"rate: expected a number in [0, 1], got {rate}")
-    chosen = set(np.random.default_rng(seed).choice(len(dataset), round(rate * len(dataset)), replace=False).tolist())
+    # the first round(rate·n) of one permutation: the sets are nested across rates, so a noise sweep only adds flips
+    chosen = set(np.random.default_rng(seed).permutation(len(dataset))[:round(rate * len(dataset))].tolist())
     return ranked_dataset([_reverse(ex) if i in chosen else ex for i, ex in enumerate(dataset)])

@@ -1,4 +1,4 @@
-"""Greedy replies to held-out prompts, scored the way PRO and CLHA score them (method_spec §8): character-level BLEU against the preferred human reply, the evaluation reward model's 100·sigmoid(logit), a sample-weighted Total; plus what readers expect beside them — corpus sacreBLEU, win rates, and a confidence interval on every mean.
+"""Greedy replies to held-out prompts, scored the way PRO and CLHA score them (`calubkk/CLHA` @ d3c2037 : `eval_hh/infer_and_eval_main_generate.py`, `metrics2.py`, `infer_and_eval_main_score.py`): character-level BLEU against the preferred human reply, the evaluation reward model's 100·sigmoid(logit), a sample-weighted Total; plus what readers expect beside them — corpus sacreBLEU, win rates, and a confidence interval on every mean.
 
 Docs: https://clha-dev.github.io/clha/evaluate.html.md"""
 
@@ -23,7 +23,7 @@ __all__ = ['HH_TEST_SIZES', 'PAPER_TABLE2', 'char_bleu', 'sacre_bleu', 'bootstra
            'weighted_total', 'score_replies', 'summarize_scores', 'results_table', 'markdown_table', 'load_trained',
            'evaluate_policy']
 
-# %% ../nbs/07_evaluate.ipynb #e0be1aae
+# %% ../nbs/07_evaluate.ipynb #e9737e54
 def char_bleu(
     hypothesis: str, # a generated reply
     reference: str,  # the preferred human reply
@@ -36,6 +36,7 @@ def char_bleu(
         warnings.simplefilter("ignore")
         return float(sentence_bleu([reference], hypothesis))
 
+# %% ../nbs/07_evaluate.ipynb #a5e69980
 def sacre_bleu(
     hypotheses: list[str],
     references: list[str],  # one reference per hypothesis
@@ -44,7 +45,7 @@ def sacre_bleu(
     import sacrebleu
     return float(sacrebleu.corpus_bleu([h.strip() for h in hypotheses], [[r.strip() for r in references]]).score)
 
-# %% ../nbs/07_evaluate.ipynb #cc6295bd
+# %% ../nbs/07_evaluate.ipynb #570af3aa
 def bootstrap_ci(
     values,                 # per-prompt numbers
     n_boot: int = 2000,
@@ -57,12 +58,13 @@ def bootstrap_ci(
     means = np.random.default_rng(seed).choice(v, size=(n_boot, len(v)), replace=True).mean(1)
     return float(np.quantile(means, (1 - level) / 2)), float(np.quantile(means, (1 + level) / 2))
 
+# %% ../nbs/07_evaluate.ipynb #bf72e5b7
 def mean_ci(values, **kw) -> dict:
     "{'mean', 'ci95', 'n'} of `values`."
     v = np.asarray(values, dtype=float)
     return {"mean": float(v.mean()) if len(v) else math.nan, "ci95": bootstrap_ci(v, **kw), "n": int(len(v))}
 
-# %% ../nbs/07_evaluate.ipynb #299e6a2f
+# %% ../nbs/07_evaluate.ipynb #bac6e424
 def reward_scores(
     rm: RewardModel,
     prompts: list[str],
@@ -74,6 +76,7 @@ def reward_scores(
     raw = rm.score(prompts, replies, batch_size=batch_size, progress=progress)
     return 100 / (1 + np.exp(-np.asarray(raw, dtype=float)))
 
+# %% ../nbs/07_evaluate.ipynb #1b65c95c
 def win_rate(
     rewards,                # [N] a policy's rewards
     baseline_rewards,       # [N] the baseline's, on the same prompts
@@ -108,7 +111,7 @@ PAPER_TABLE2 = pd.DataFrame(  # quoted: CLHA paper Table 2 (LREC-COLING 2024) an
      ("CLHA₃", 15.09, 72.88, 22.42, 65.13, 30.13, 67.45, 27.49, 67.49, 23.01, 68.30)],
     columns=["method"] + [f"{s}/{m}" for s in [*HH_TEST_SIZES, "Total"] for m in ("BLEU", "Reward")]).set_index("method")
 
-# %% ../nbs/07_evaluate.ipynb #4d93f243
+# %% ../nbs/07_evaluate.ipynb #04cf91db
 def score_replies(
     dataset: Dataset,        # the evaluated examples (prompt, responses[0] is the reference, meta.subset)
     replies: list[str],      # one generated reply per example
@@ -123,6 +126,7 @@ def score_replies(
                          "bleu": [100 * char_bleu(h, r) for h, r in zip(replies, refs)],
                          "reward": reward_scores(rm, prompts, replies, progress=progress)})
 
+# %% ../nbs/07_evaluate.ipynb #b4a86bce
 def summarize_scores(
     scores: pd.DataFrame,            # from `score_replies`
     baseline: pd.DataFrame | None = None, # the baseline's scores on the same prompts, for win rates
@@ -138,7 +142,7 @@ def summarize_scores(
         if baseline is not None: out[name]["win_rate"] = win_rate(scores.loc[idx, "reward"], baseline.loc[idx, "reward"])
     return out
 
-# %% ../nbs/07_evaluate.ipynb #22457995
+# %% ../nbs/07_evaluate.ipynb #7de78742
 def results_table(
     summaries: dict[str, dict],  # {model name: `summarize_scores` output}
 ) -> pd.DataFrame:               # one row per model; columns "<subset>/<metric>" plus "_lo"/"_hi" and "<subset>/n"
@@ -156,6 +160,7 @@ def results_table(
         rows[name] = row
     return pd.DataFrame.from_dict(rows, orient="index")
 
+# %% ../nbs/07_evaluate.ipynb #346c8bbe
 def markdown_table(
     table: pd.DataFrame,  # from `results_table`
     digits: int = 2,

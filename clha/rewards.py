@@ -28,7 +28,7 @@ from .models import EMBEDDED, ModelError, cache_dir, resolve_model
 __all__ = ['REWARD_FORMATS', 'EMBEDDED_RM', 'RM_RECIPES', 'RM_ROLES', 'reward_text', 'encode_for_reward', 'minilm_dir', 'pool',
            'PooledRewardModel', 'GPTNeoXRewardModelConfig', 'GPTNeoXRewardModel', 'RewardModel', 'new_reward_model',
            'wilson_ci', 'pairwise_accuracy', 'train_reward_model', 'embedded_rm_data', 'embedded_reward_model',
-           'embedded_rm_metrics', 'load_reward_model']
+           'embedded_rm_metrics', 'load_reward_model', 'reward_model_specs', 'reward_models', 'reward_model_metrics']
 
 # %% ../nbs/02_rewards.ipynb #3217fa6b
 REWARD_FORMATS = ("oasst", "hh", "pair")
@@ -105,7 +105,7 @@ class PooledRewardModel(nn.Module):
         hidden = self.backbone(input_ids=input_ids, attention_mask=attention_mask, **kwargs).last_hidden_state
         return self.out_proj(pool(hidden, attention_mask, self.pooling).to(self.out_proj.weight.dtype)).squeeze(-1)
 
-# %% ../nbs/02_rewards.ipynb #e7879db2
+# %% ../nbs/02_rewards.ipynb #b2f46f06
 class GPTNeoXRewardModelConfig(GPTNeoXConfig):
     "Config of the OpenAssistant GPT-NeoX reward models."
     model_type = "gpt_neox_reward_model"
@@ -113,6 +113,7 @@ class GPTNeoXRewardModelConfig(GPTNeoXConfig):
         super().__init__(**kwargs)
         self.pooling = pooling or "last"
 
+# %% ../nbs/02_rewards.ipynb #161165ce
 class GPTNeoXRewardModel(GPTNeoXPreTrainedModel):
     "The OpenAssistant reward model layout: GPT-NeoX body, pooled last hidden state, linear `out_proj` to a scalar."
     config_class = GPTNeoXRewardModelConfig
@@ -248,7 +249,7 @@ def new_reward_model(
     model = PooledRewardModel(body, pooling or ("last" if decoder else "mean"))
     return RewardModel(model, tok, format or ("hh" if decoder else "pair"), max_length)
 
-# %% ../nbs/02_rewards.ipynb #8ef21bad
+# %% ../nbs/02_rewards.ipynb #e490d49a
 def wilson_ci(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     "Wilson score interval for a proportion k/n (95 % by default)."
     if n == 0: return (0.0, 1.0)
@@ -256,6 +257,7 @@ def wilson_ci(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     centre, half = (p + z * z / (2 * n)) / d, z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
     return (max(0.0, centre - half), min(1.0, centre + half))
 
+# %% ../nbs/02_rewards.ipynb #b0010d96
 def _pairs(dataset: Dataset) -> tuple[list[str], list[str], list[str]]:
     "(prompt, better, worse) for every ordered pair i < j of every example."
     out = [(ex["prompt"], rs[i], rs[j]) for ex in dataset for rs in [ex["responses"]]
@@ -325,7 +327,7 @@ def train_reward_model(
     if output is not None: rm.save(output, metrics)
     return rm, metrics
 
-# %% ../nbs/02_rewards.ipynb #94556210
+# %% ../nbs/02_rewards.ipynb #fb50c923
 EMBEDDED_RM = dict(backbone="minilm", max_length=128, epochs=2, lr=3e-5, batch_size=16, seed=0)
 RM_RECIPES = {"full": (EMBEDDED_RM, None),  # (settings, training pairs)
               "quick": ({**EMBEDDED_RM, "max_length": 96, "epochs": 1, "lr": 1e-4}, 480)}
@@ -340,6 +342,7 @@ def embedded_rm_data(role: str) -> tuple[Dataset, Dataset]:
     halves = hash_split(load_data("embedded", "train"), test_fraction=0.5, salt="reward-model-halves")
     return halves[RM_ROLES[_check_role(role)]], load_data("embedded", "test")
 
+# %% ../nbs/02_rewards.ipynb #69a8b686
 def _rm_dir(role: str, recipe: str) -> Path:
     if recipe not in RM_RECIPES: raise ModelError(f"reward model recipe {recipe!r}: expected one of {', '.join(RM_RECIPES)}")
     return cache_dir() / "reward-models" / (f"rm_{_check_role(role)}-minilm" + ("" if recipe == "full" else f"-{recipe}"))
@@ -361,6 +364,7 @@ def embedded_reward_model(
                 train_reward_model(train, dest, eval_data=held_out, progress=progress, **settings)
     return RewardModel.from_pretrained(dest)
 
+# %% ../nbs/02_rewards.ipynb #e060f4d5
 def embedded_rm_metrics(role: str = "train", recipe: str = "full") -> dict:
     "The metrics saved with the embedded reward model `role` (training it first if needed)."
     embedded_reward_model(role, progress=False, recipe=recipe)
@@ -373,3 +377,29 @@ def load_reward_model(spec: str = "embedded", progress: bool = True) -> RewardMo
     if head in ("embedded", "embedded-quick"):
         return embedded_reward_model(role or "train", progress=progress, recipe="quick" if head.endswith("quick") else "full")
     return RewardModel.from_pretrained(spec)
+
+# %% ../nbs/02_rewards.ipynb #ffb8d48d
+def reward_model_specs(
+    spec: str,  # "embedded" / "embedded-quick", "TRAIN,EVAL", or one model for both
+) -> tuple[str, str]:  # (rm_train, rm_eval) as `load_reward_model` specs
+    "The rescoring and the evaluation reward model named by one spec."
+    head = spec.partition(":")[0]
+    if head in ("embedded", "embedded-quick"): return f"{head}:train", f"{head}:eval"
+    train, _, held = spec.partition(",")
+    return train, held or train
+
+# %% ../nbs/02_rewards.ipynb #bfe38774
+def reward_models(spec: str, progress: bool = True) -> tuple[RewardModel, RewardModel]:
+    "(rm_train, rm_eval) loaded from `spec` (see `reward_model_specs`); one model serves both when one is named."
+    train, held = reward_model_specs(spec)
+    rm = load_reward_model(train, progress=progress)
+    return rm, (rm if held == train else load_reward_model(held, progress=progress))
+
+# %% ../nbs/02_rewards.ipynb #fa77e04e
+def reward_model_metrics(spec: str) -> dict:
+    "The metrics saved with the reward model `spec` names (training an embedded one first if needed); {} if none were saved."
+    head, _, role = spec.partition(":")
+    if head in ("embedded", "embedded-quick"):
+        return embedded_rm_metrics(role or "train", "quick" if head.endswith("quick") else "full")
+    f = Path(spec) / "metrics.json"
+    return json.loads(f.read_text()) if f.is_file() else {}

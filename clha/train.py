@@ -15,19 +15,20 @@ import numpy as np
 import torch
 from datasets import Dataset
 from transformers import Trainer, TrainingArguments, set_seed
-from transformers.trainer_callback import PrinterCallback
+from transformers.trainer_callback import PrinterCallback, ProgressCallback
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
 from .data import DataError, is_data_spec, load_data, write_atomic
 from .models import EMBEDDED, ModelError, load_policy, load_tokenizer, lora_config
 from .rescoring import pair_gaps, parse_threshold, rescore, resolve_sft_gate, resolve_threshold
 from .logprobs import RankedCollator, _unwrap_parallel, sequence_logps
-from .losses import LOSSES, LossError, Scores
+from fastcore.basics import patch
+from .losses import LOSSES, LossError, Scores, loss_hyperparameters
 
 # %% auto #0
 __all__ = ['METHOD_DEFAULTS', 'DPO_DEFAULTS', 'LOSS_FIELDS', 'COMPLETE', 'PreferenceConfig', 'check_training_data',
            'adapter_off_logps', 'PreferenceTrainer', 'precompute_ref_logps', 'last_checkpoint', 'load_training_data',
-           'train_preference', 'plot_training']
+           'BarOnlyProgress', 'train_preference', 'plot_training']
 
 # %% ../nbs/06_train.ipynb #b5e00e9d
 METHOD_DEFAULTS = {  # method -> (learning rate, schedule), see the notebook for the scaling
@@ -35,11 +36,17 @@ METHOD_DEFAULTS = {  # method -> (learning rate, schedule), see the notebook for
     "sft": (2e-4, "cosine"), "nca": (1e-4, "cosine"), "infonca": (1e-4, "cosine")}
 DPO_DEFAULTS = (1e-4, "cosine")  # every DPO-family method
 
-LOSS_FIELDS = ("beta", "margin", "threshold", "sft_weight", "sft_gate", "label_smoothing", "temperature",
-               "rank_weight", "reduction", "sft_gating", "eps")
+LOSS_FIELDS = tuple(loss_hyperparameters())  # every loss hyperparameter, read from the losses' signatures
 
 # %% ../nbs/06_train.ipynb #bc2dfb26
 def _help(text: str, **kw): return field(metadata={"help": text, **kw.pop("meta", {})}, **kw)
+
+def _loss_field(name: str, forms: str = ""):
+    "A field for the loss hyperparameter `name` (default None: each method's own); help from the losses' signatures."
+    by_comment = {}
+    for loss, (default, comment) in loss_hyperparameters()[name].items(): by_comment.setdefault(comment, []).append(f"{loss} {default}")
+    text = "; ".join(f"{comment} (default: {', '.join(losses)})" for comment, losses in by_comment.items())
+    return field(default=None, metadata={"help": text + (f"; {forms}" if forms else "")})
 
 @dataclass
 class PreferenceConfig(TrainingArguments):
@@ -48,20 +55,20 @@ class PreferenceConfig(TrainingArguments):
                                    meta={"aliases": ["--output"]})
     method: str = _help("a loss in clha.losses.LOSSES: clha, pro, rrhf, sft, dpo, cdpo, robust_dpo, ipo, hinge, nca_pair, infonca, nca",
                         default="clha")
-    # loss hyperparameters (None: the method's default)
-    beta: float | None = _help("DPO family / NCA: inverse temperature of the log-ratio", default=None)
-    margin: float | None = _help("CLHA: hinge margin per rank gap, in nats per token", default=None)
-    threshold: str | None = _help("CLHA: pairs whose rewards differ by no more than this are masked: raw units ('3'), "
-                                  "reward standard deviations ('1sd'), a share of pairs to mask (30 followed by a percent sign), or 'none'", default=None)
-    sft_weight: float | None = _help("CLHA / PRO: weight of the SFT term (times (K-1)^2)", default=None)
-    sft_gate: str | None = _help("CLHA: imitate the best response only if its reward exceeds this: a reward ('0', the paper's, "
-                                 "on its reward model's scale) or the share of prompts not imitated ('30' followed by a percent sign)", default=None)
-    label_smoothing: float | None = _help("cDPO / robust DPO: assumed label-flip rate", default=None)
-    temperature: float | None = _help("NCA / InfoNCA: temperature of the reward softmax", default=None)
-    rank_weight: float | None = _help("RRHF: weight of the ranking term", default=None)
-    reduction: str | None = _help("CLHA: 'per_gap' (the code) or 'sum' (the paper's double sum)", default=None)
-    sft_gating: str | None = _help("CLHA: 'hard' (the code), 'sigmoid' (the paper's continuous weight) or 'none'", default=None)
-    eps: float | None = _help("PRO: the reference's 1e-10 inside its log (0: exact logsumexp)", default=None)
+    # loss hyperparameters: None takes the method's default; the help is the losses' own (clha.losses.loss_hyperparameters)
+    beta: float | None = _loss_field("beta")
+    margin: float | None = _loss_field("margin")
+    threshold: str | None = _loss_field("threshold", "given as raw reward units ('3'), reward standard deviations ('1sd'), "
+                                        "a share of pairs to mask (30 followed by a percent sign) or 'none'")
+    sft_weight: float | None = _loss_field("sft_weight")
+    sft_gate: str | None = _loss_field("sft_gate", "given as a reward ('0', the paper's, on its reward model's scale) "
+                                       "or the share of prompts not imitated (30 followed by a percent sign)")
+    label_smoothing: float | None = _loss_field("label_smoothing")
+    temperature: float | None = _loss_field("temperature")
+    rank_weight: float | None = _loss_field("rank_weight")
+    reduction: str | None = _loss_field("reduction")
+    sft_gating: str | None = _loss_field("sft_gating")
+    eps: float | None = _loss_field("eps")
     # data
     k: int | None = _help("responses per prompt to train on (default: all the data has)", default=None)
     max_length: int = _help("prompt + response tokens (protocol: 512)", default=512)
@@ -108,25 +115,29 @@ class PreferenceConfig(TrainingArguments):
             self.optim = "paged_adamw_32bit" if self.load_in_4bit and gpu else "adamw_torch_fused"
         super().__post_init__()
 
-    @property
-    def loss(self): return LOSSES[self.method]
+# %% ../nbs/06_train.ipynb #a3439d35
+@patch(as_prop=True)
+def loss(self: PreferenceConfig): return LOSSES[self.method]
 
-    def loss_kwargs(self) -> dict:
-        "The loss hyperparameters given (threshold still unresolved), checked against the method's."
-        given = {f: getattr(self, f) for f in LOSS_FIELDS if getattr(self, f) is not None}
-        for name in given:
-            if name not in self.loss.defaults:
-                known = ", ".join(self.loss.defaults) or "none"
-                raise LossError(f"--{name} does not apply to {self.method} (its hyperparameters: {known})")
-        if "threshold" in given:
-            given["threshold"] = None if str(given["threshold"]).lower() == "none" else given["threshold"]
-            if given["threshold"] is not None: parse_threshold(given["threshold"])
-        return given
+@patch
+def loss_kwargs(self: PreferenceConfig) -> dict:
+    "The loss hyperparameters given (threshold still unresolved), checked against the method's."
+    given = {f: getattr(self, f) for f in LOSS_FIELDS if getattr(self, f) is not None}
+    for name in given:
+        if name not in self.loss.defaults:
+            known = ", ".join(self.loss.defaults) or "none"
+            raise LossError(f"--{name} does not apply to {self.method} (its hyperparameters: {known})")
+    if "threshold" in given:
+        given["threshold"] = None if str(given["threshold"]).lower() == "none" else given["threshold"]
+        if given["threshold"] is not None: parse_threshold(given["threshold"])
+    return given
 
-    def collator(self, tokenizer) -> RankedCollator:
-        "The collator for this method's data layout."
-        add_eos = self.loss.add_eos if self.add_eos is None else self.add_eos
-        return RankedCollator(tokenizer, self.max_length, self.max_prompt_length, add_eos, self.style, self.k, self.share_prompt)
+# %% ../nbs/06_train.ipynb #872a96f5
+@patch
+def collator(self: PreferenceConfig, tokenizer) -> RankedCollator:
+    "The collator for this method's data layout."
+    add_eos = self.loss.add_eos if self.add_eos is None else self.add_eos
+    return RankedCollator(tokenizer, self.max_length, self.max_prompt_length, add_eos, self.style, self.k, self.share_prompt)
 
 # %% ../nbs/06_train.ipynb #d3e87c1c
 def check_training_data(dataset: Dataset, config: PreferenceConfig) -> dict:
@@ -170,7 +181,7 @@ def check_training_data(dataset: Dataset, config: PreferenceConfig) -> dict:
                           "whose best reply scores lowest")
     return hp
 
-# %% ../nbs/06_train.ipynb #d99c37c3
+# %% ../nbs/06_train.ipynb #fc5fe073
 def _is_peft(model) -> bool: return hasattr(_unwrap_parallel(model), "disable_adapter")
 
 def adapter_off_logps(model, batch: dict) -> torch.Tensor:
@@ -180,6 +191,7 @@ def adapter_off_logps(model, batch: dict) -> torch.Tensor:
         if not hasattr(model, "disable_adapter"): return sequence_logps(model, batch)[0]
         with model.disable_adapter(): return sequence_logps(model, batch)[0]
 
+# %% ../nbs/06_train.ipynb #83c9b158
 class PreferenceTrainer(Trainer):
     "A `Trainer` for ranked data: every method in `clha.losses.LOSSES`, one forward for all K responses."
     def __init__(
@@ -190,9 +202,10 @@ class PreferenceTrainer(Trainer):
         eval_dataset: Dataset | None = None,
         processing_class=None,                  # the tokenizer
         ref_model=None,                         # a reference model; default: adapter off (LoRA) or a frozen copy
+        loss_hp: dict | None = None,            # `check_training_data`'s result, when the caller already checked the data
         **kwargs,
     ):
-        self.loss_hp = check_training_data(train_dataset, args)
+        self.loss_hp = check_training_data(train_dataset, args) if loss_hp is None else loss_hp
         self.loss_fn = args.loss
         if self.loss_fn.needs_ref and ref_model is None and not _is_peft(model) and not args.precompute_ref:
             ref_model = copy.deepcopy(model)
@@ -287,7 +300,7 @@ def _save_checkpoint(self, model, trial):
 
 PreferenceTrainer._save_checkpoint = _save_checkpoint
 
-# %% ../nbs/06_train.ipynb #6e47fc79
+# %% ../nbs/06_train.ipynb #231985dc
 def load_training_data(
     data: str,                       # a data spec ("embedded", "hh:harmless-base") or a ranked JSONL file
     split: str | None = "train",     # for a data spec
@@ -305,6 +318,14 @@ def load_training_data(
         ds = rescore(ds, load_reward_model(rescore_with, progress=progress), progress=progress)
     return ds
 
+# %% ../nbs/06_train.ipynb #f0e9b4e9
+class BarOnlyProgress(ProgressCallback):
+    "The Trainer's progress bar with the loss as its postfix, without the log dicts the default bar prints under it."
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if state.is_world_process_zero and self.training_bar is not None and logs and "loss" in logs:
+            self.training_bar.set_postfix(loss=f"{logs['loss']:.3f}", refresh=False)
+
+# %% ../nbs/06_train.ipynb #2cdb89c4
 def train_preference(
     config: PreferenceConfig,
     model: str = EMBEDDED,           # the policy: "smollm2-135m", a hub id or a folder
@@ -319,7 +340,7 @@ def train_preference(
     "Train a policy with `config.method` on ranked data; save it and its results in `config.output_dir`."
     t0 = time.time()
     ds = data if isinstance(data, Dataset) else load_training_data(data, split, max_train, rescore_with, progress)
-    check_training_data(ds, config)  # fail before the model loads
+    loss_hp = check_training_data(ds, config)  # fail before the model loads; the trainer reuses the result
     tok = load_tokenizer(model)
     lora = lora_config(config.lora_r, config.lora_alpha, config.lora_dropout,
                        config.lora_targets if config.lora_targets == "all-linear" else config.lora_targets.split(",")) if config.lora_r else None
@@ -329,8 +350,9 @@ def train_preference(
                          dtype=torch.bfloat16 if config.bf16 else torch.float32,
                          gradient_checkpointing=bool(config.activation_checkpointing or config.gradient_checkpointing))
     if config.disable_tqdm is None: config.disable_tqdm = not progress
-    trainer = PreferenceTrainer(policy, config, ds, eval_dataset=eval_data, processing_class=tok)
-    if not progress: trainer.remove_callback(PrinterCallback)  # quiet means quiet: no log dicts printed either
+    trainer = PreferenceTrainer(policy, config, ds, eval_dataset=eval_data, processing_class=tok, loss_hp=loss_hp)
+    trainer.remove_callback(PrinterCallback); trainer.remove_callback(ProgressCallback)  # no raw log dicts on screen:
+    if progress: trainer.add_callback(BarOnlyProgress)  # they are in train_results.json and training.png
     checkpoint = last_checkpoint(config.output_dir) if resume else None
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     trainer.save_model(config.output_dir)
