@@ -62,11 +62,16 @@ def rm_train(
     lr: float = 3e-5,
     batch_size: int = 16,        # pairs per step
     seed: int = 0,
+    overwrite: bool = False,     # replace --output if it holds a reward model written before
 ):
     "Train a Bradley–Terry reward model on preference pairs."
     if output is None: raise DataError("--output: required (the folder to write the reward model to)")
-    from clha.data import is_data_spec, load_data
+    from clha.data import check_output_folder, is_data_spec, load_data
     from clha.rewards import train_reward_model
+    for name, v in (("--max-length", max_length), ("--epochs", epochs), ("--batch-size", batch_size)):
+        if v < 1: raise DataError(f"{name}: expected a positive number, got {v}")
+    if not (lr > 0 and lr < float("inf")): raise DataError(f"--lr: expected a finite number > 0, got {lr}")
+    check_output_folder(output, "reward_model.json", overwrite)  # before the data and the backbone load
     train = load_data(data, split="train" if is_data_spec(data) else None)
     if train_pairs is not None:
         if train_pairs < 1: raise DataError(f"--train-pairs: expected a positive number, got {train_pairs}")
@@ -88,16 +93,18 @@ def rescore(
     split: str = None,         # for a data spec: "train" or "test" (default train)
     no_rerank: bool = False,   # keep the given order (only add rewards)
     threshold: str = "1sd",    # for the statistics: raw units ("3"), standard deviations ("1sd") or a quantile ("30%")
-    batch_size: int = 32,
+    batch_size: int = 32,      # responses per reward-model batch
+    device: str = None,        # where the reward model scores: "cuda", "cpu", … (default: the GPU if there is one)
 ):
     "Score ranked examples with a reward model and write them, best first."
-    from clha.data import is_data_spec
+    from clha.data import check_output_file, is_data_spec, load_data
     from clha.rescoring import parse_threshold, rescore_file
     from clha.rewards import load_reward_model
-    parse_threshold(threshold)  # a bad value fails before any model loads
-    model = load_reward_model(rm)
-    s = rescore_file(source, output, model, split=split or ("train" if is_data_spec(source) else None), rerank=not no_rerank,
-                     threshold=threshold)
+    if batch_size < 1: raise DataError(f"--batch-size: expected a positive number, got {batch_size}")
+    parse_threshold(threshold); check_output_file(output)  # bad values fail before any data or model loads
+    data = load_data(source, split=split or ("train" if is_data_spec(source) else None))  # … and bad data before the model
+    model = load_reward_model(rm, device=device)
+    s = rescore_file(data, output, model, rerank=not no_rerank, threshold=threshold, batch_size=batch_size)
     lo, hi = s["disagree_ci95"]
     print(f"{source}: {s['examples']} examples, {s['pairs']} pairs; rewards mean {s['reward_mean']:.2f} sd {s['reward_sd']:.2f}\n"
           f"  the reward model disagrees with the given order on {s['disagree']:.1%} of pairs (95% CI {lo:.1%}-{hi:.1%})\n"
@@ -150,7 +157,8 @@ def evaluate(
 ):
     "Generate and score replies with the papers' protocol: BLEU, reward, win rate, 95% CIs."
     if output is None: raise DataError("--output: required (the folder to write generations, scores and tables to)")
-    if max_new_tokens < 1: raise DataError(f"--max-new-tokens: expected a positive number, got {max_new_tokens}")
+    for name, v in (("--max-new-tokens", max_new_tokens), ("--max-prompt-tokens", max_prompt_tokens), ("--batch-size", batch_size)):
+        if v < 1: raise DataError(f"{name}: expected a positive number, got {v}")
     from clha.evaluate import evaluate_policy, markdown_table
     r = evaluate_policy(model, data, split, rm, baseline, limit, output, max_new_tokens, max_prompt_tokens, style, batch_size)
     print(markdown_table(r["table"]))
@@ -236,9 +244,24 @@ def _user_errors() -> tuple[type, ...]:
     if "clha.losses" in sys.modules: errors.append(sys.modules["clha.losses"].LossError)
     return tuple(errors)
 
+def _fault(e: BaseException) -> str:
+    "One line for a fault of the machine or the run (disk full, read-only, no permission, a non-finite loss)."
+    if isinstance(e, OSError):
+        where = e.filename or ""
+        free = ""
+        if e.errno == 28 and where:  # ENOSPC: say how much room there is
+            import shutil
+            from pathlib import Path
+            folder = next((p for p in (Path(where), *Path(where).parents) if p.exists()), None)
+            if folder is not None: free = f"; {shutil.disk_usage(folder).free / 2**20:.0f} MiB free there"
+        return f"{where}: {e.strerror or e}{free}" if where else str(e.strerror or e)
+    return str(e)
+
 def main(argv: list[str] | None = None) -> int:
-    "Run `clha COMMAND ARGS`; returns the exit status."
+    "Run `clha COMMAND ARGS`; returns the exit status: 0 done, 2 bad input, 1 a fault (disk, permissions, a run that diverged)."
     argv = sys.argv[1:] if argv is None else list(argv)
+    debug = bool(argv) and argv[0] == "--debug"  # `clha --debug COMMAND …` keeps tracebacks
+    if debug: argv = argv[1:]
     if not argv or argv[0] in ("-h", "--help"): print(_usage()); return 0
     if argv[0] == "--version": print(f"clha {clha.__version__}"); return 0
     name, rest = _command(argv)
@@ -255,6 +278,13 @@ def main(argv: list[str] | None = None) -> int:
     try: call()
     except SystemExit as e: return e.code  # argparse's usage errors, from commands that parse their own arguments
     except _user_errors() as e:
+        if debug: raise
         print(f"error: {e}", file=sys.stderr); return 2
     except KeyboardInterrupt: print("interrupted", file=sys.stderr); return 130
+    except Exception as e:
+        if debug: raise
+        known = isinstance(e, OSError) or type(e).__name__ == "TrainingError"
+        print(f"error: {_fault(e)}" if known else f"error: internal error ({type(e).__name__}: {e}); "
+              "please report it, with the traceback that `clha --debug …` prints", file=sys.stderr)
+        return 1
     return 0

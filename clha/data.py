@@ -6,7 +6,7 @@ Docs: https://clha-dev.github.io/clha/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #d0388936
 from __future__ import annotations
-import gzip, hashlib, json, logging, math, os, tempfile
+import glob, gzip, hashlib, json, logging, math, os, tempfile, zlib
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,10 +16,11 @@ import numpy as np
 from datasets import Dataset, DatasetDict, Features, List, Value
 
 # %% auto #0
-__all__ = ['logger', 'HH_SUBSETS', 'HH_HUB_ID', 'RANKED_FEATURES', 'PROMPT_STYLES', 'DataError', 'parse_transcript', 'render_hh',
-           'hh_pair', 'ranked_dataset', 'checkout_dir', 'data_dir', 'parse_hh_rows', 'load_hh', 'prompt_messages',
-           'render_prompt', 'ranked_example', 'load_ranked', 'summarize', 'atomic_write', 'write_atomic', 'save_ranked',
-           'hash_split', 'is_data_spec', 'load_data', 'flip_pairs']
+__all__ = ['logger', 'HH_SUBSETS', 'HH_HUB_ID', 'RANKED_FEATURES', 'PROMPT_STYLES', 'FLOAT32_MAX', 'DataError',
+           'parse_transcript', 'render_hh', 'hh_pair', 'ranked_dataset', 'checkout_dir', 'data_dir', 'parse_hh_rows',
+           'load_hh', 'prompt_messages', 'render_prompt', 'ranked_example', 'load_ranked', 'summarize', 'atomic_write',
+           'write_atomic', 'check_output_file', 'check_output_folder', 'save_ranked', 'hash_split', 'is_data_spec',
+           'load_data', 'flip_pairs']
 
 # %% ../nbs/00_data.ipynb #a002d18c
 class DataError(ValueError):
@@ -119,12 +120,37 @@ def _hh_file(folder: Path, subset: str, split: str) -> Path | None:
         if (folder / subset / name).exists(): return folder / subset / name
     return None
 
+def _readable_file(path: str | Path) -> Path:
+    "`path` if it is a file; otherwise one line saying what it is instead."
+    path = Path(path)
+    if path.is_dir(): raise DataError(f"{path}: is a folder (expected a .jsonl or .jsonl.gz file)")
+    if not path.is_file(): raise DataError(f"{path}: no such file")
+    return path
+
+class _reading:
+    "Turn the ways a text file can fail to decode into one-line `DataError`s naming the file."
+    def __init__(self, path: Path): self.path = path
+    def __enter__(self): return self
+    def __exit__(self, kind, e, tb):
+        if kind is None or issubclass(kind, DataError): return False
+        if issubclass(kind, UnicodeDecodeError):
+            why = " after decompression: a corrupt gzip?" if self.path.suffix == ".gz" else ""
+            raise DataError(f"{self.path}: not UTF-8 text{why} ({e.reason} at byte {e.start})") from None
+        if issubclass(kind, (zlib.error, EOFError, gzip.BadGzipFile)): raise DataError(f"{self.path}: corrupt or truncated gzip ({e})") from None
+        if issubclass(kind, OSError): raise DataError(f"{self.path}: unreadable ({e.strerror or e})") from None
+        return False
+
+def _json_line(line: str, where: str):
+    "One line of JSON, or a one-line `DataError` naming `where`."
+    try: return json.loads(line)
+    except json.JSONDecodeError as e: raise DataError(f"{where}: invalid JSON ({e.msg} at column {e.colno})") from None
+    except RecursionError: raise DataError(f"{where}: JSON nested too deeply") from None
+
 def _read_hh_file(path: Path) -> Iterator[tuple[int, dict]]:
-    with _open_text(path) as f:
+    with _reading(path), _open_text(path) as f:
         for i, line in enumerate(f, 1):
             if not line.strip(): continue
-            try: row = json.loads(line)
-            except json.JSONDecodeError as e: raise DataError(f"{path}:{i}: invalid JSON ({e.msg} at column {e.colno})") from None
+            row = _json_line(line, f"{path}:{i}")
             if not isinstance(row, dict) or not isinstance(row.get("chosen"), str) or not isinstance(row.get("rejected"), str):
                 raise DataError(f"{path}:{i}: expected an object with string fields 'chosen' and 'rejected'")
             yield i, row
@@ -174,6 +200,10 @@ def load_hh(
         else: raise DataError(f"{local}: no {subset}/{split}.jsonl.gz or {subset}/{split}.jsonl (expected the layout of {HH_HUB_ID})")
         exs, counts = parse_hh_rows(rows, pro_compat, source=where, subset=subset, split=split)
         dropped = {k: v for k, v in counts.items() if k != "ok"}
+        if not exs:
+            raise DataError(f"{where}: no usable pair among {counts.total()} "
+                            f"({', '.join(f'{v} {k}' for k, v in sorted(dropped.items())) or 'empty file'}); expected HH transcripts "
+                            "with '\\n\\nHuman:' and '\\n\\nAssistant:' turns")
         if dropped and (where, pro_compat) not in _REPORTED:
             _REPORTED.add((where, pro_compat))
             logger.warning("%s: kept %d of %d pairs; dropped %s", where, counts["ok"], counts.total(),
@@ -208,9 +238,14 @@ def render_prompt(
 # %% ../nbs/00_data.ipynb #f9f7d5e9
 def _kind(v) -> str: return "null" if v is None else type(v).__name__
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 def _check_text(v, where: str, field: str) -> str:
     if not isinstance(v, str) or not v.strip():
         raise DataError(f"{where}: field '{field}': expected a non-blank string, got {_kind(v) if not isinstance(v, str) else 'a blank string'}")
+    try: v.encode("utf-8")
+    except UnicodeEncodeError as e:  # JSON can spell a lone surrogate (\ud800); no tokenizer or file can hold one
+        raise DataError(f"{where}: field '{field}': not valid Unicode (a lone surrogate at character {e.start})") from None
     return v
 
 def _check_rewards(v, k: int, where: str) -> list[float] | None:
@@ -218,8 +253,11 @@ def _check_rewards(v, k: int, where: str) -> list[float] | None:
     if not isinstance(v, list): raise DataError(f"{where}: field 'rewards': expected a list of {k} numbers, got {_kind(v)}")
     if len(v) != k: raise DataError(f"{where}: field 'rewards': expected {k} numbers (one per response), got {len(v)}")
     for i, r in enumerate(v):
-        if isinstance(r, bool) or not isinstance(r, (int, float)) or not math.isfinite(r):
-            raise DataError(f"{where}: field 'rewards[{i}]': expected a finite number, got {r!r}")
+        try: ok = not isinstance(r, bool) and isinstance(r, (int, float)) and abs(float(r)) <= FLOAT32_MAX
+        except OverflowError: ok = False  # an integer with hundreds of digits
+        if not ok:  # rewards become float32 tensors: ±1e308 is finite in Python and infinite there
+            shown = repr(r) if len(repr(r)) < 40 else repr(r)[:20] + "…"
+            raise DataError(f"{where}: field 'rewards[{i}]': expected a finite number within ±3.4e38 (float32), got {shown}")
     return [float(r) for r in v]
 
 _META_TYPES = {"source": str, "line": int, "subset": str, "split": str, "flipped": bool, "reranked": bool}
@@ -263,18 +301,12 @@ def load_ranked(
     path: str | Path, # a .jsonl or .jsonl.gz file of ranked examples
 ) -> Dataset:
     "Load and validate ranked examples from JSONL; any bad line raises a one-line `DataError`."
-    path = Path(path)
-    if not path.is_file(): raise DataError(f"{path}: no such file")
+    path = _readable_file(path)
     examples = []
-    try:
+    with _reading(path):
         with _open_text(path) as f:
             for i, line in enumerate(f, 1):
-                if not line.strip(): continue
-                try: obj = json.loads(line)
-                except json.JSONDecodeError as e: raise DataError(f"{path}:{i}: invalid JSON ({e.msg} at column {e.colno})") from None
-                examples.append(ranked_example(obj, f"{path}:{i}"))
-    except UnicodeDecodeError as e: raise DataError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
-    except (OSError, EOFError) as e: raise DataError(f"{path}: unreadable ({e})") from None
+                if line.strip(): examples.append(ranked_example(_json_line(line, f"{path}:{i}"), f"{path}:{i}"))
     if not examples: raise DataError(f"{path}: empty file (expected one JSON object per line)")
     return ranked_dataset(examples)
 
@@ -287,12 +319,24 @@ def summarize(dataset: Dataset) -> dict:
             "flipped": sum(m["flipped"] for m in dataset["meta"])}
 
 # %% ../nbs/00_data.ipynb #478efd10
+def _remove_stale_temporaries(path: Path):
+    "Delete temporary files of `path` left by writers that were killed (their process is gone); a live writer's stay."
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid = tmp.name[len(path.name) + 2:].split(".")[0]
+        if not pid.isdigit(): continue
+        try: os.kill(int(pid), 0)
+        except ProcessLookupError: tmp.unlink(missing_ok=True)
+        except PermissionError: pass  # alive, another user's
+
 @contextmanager
 def atomic_write(path: str | Path, mode: str = "w"):
     "Open a temporary file beside `path`; rename it onto `path` only if the block succeeds."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    _remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+    umask = os.umask(0); os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; the finished file gets the user's usual mode
     try:
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f: yield f
         os.replace(tmp, path)
@@ -304,6 +348,40 @@ def write_atomic(path: str | Path, text: str) -> Path:
     "Write `text` to `path` whole or not at all (see `atomic_write`)."
     with atomic_write(path) as f: f.write(text)
     return Path(path)
+
+# %% ../nbs/00_data.ipynb #f9170f0e
+def check_output_file(path: str | Path, what: str = "--output") -> Path:
+    "`path` as a file that can be written; one-line `DataError` otherwise."
+    if str(path).strip() == "": raise DataError(f"{what}: empty path (expected a file to write)")
+    path = Path(path)
+    if path.is_dir(): raise DataError(f"{what} {path}: is a folder (expected a file to write)")
+    parent = path.parent if str(path.parent) else Path(".")
+    if parent.exists() and not parent.is_dir(): raise DataError(f"{what} {path}: {parent} is a file, not a folder")
+    probe = next((p for p in (parent, *parent.parents) if p.exists()), Path("."))
+    try: tempfile.TemporaryFile(dir=probe).close()
+    except OSError as e: raise DataError(f"{what} {path}: cannot write in {probe} ({e.strerror})") from None
+    return path
+
+# %% ../nbs/00_data.ipynb #2d00a529
+def check_output_folder(
+    path: str | Path,
+    marker: str,             # a file the command writes in every folder it makes (how its own folders are recognised)
+    overwrite: bool = False, # replace an existing folder of the same kind
+    what: str = "--output",
+) -> Path:
+    "`path` as a folder a command may write: new, empty, or (with `overwrite`) one it wrote before; one-line `DataError` otherwise."
+    if str(path).strip() == "": raise DataError(f"{what}: empty path (expected a folder to write)")
+    path = Path(path)
+    if path.exists() and not path.is_dir(): raise DataError(f"{what} {path}: is a file (expected a folder)")
+    here = Path.cwd().resolve()
+    if path.resolve() == here or path.resolve() in here.parents:
+        raise DataError(f"{what} {path}: is the current folder or one of its parents; choose a new folder")
+    if path.is_dir() and any(path.iterdir()):
+        if not (path / marker).is_file():
+            raise DataError(f"{what} {path}: exists and holds files clha did not write there (no {marker}); choose a new folder")
+        if not overwrite: raise DataError(f"{what} {path}: exists; pass --overwrite to replace it")
+    check_output_file(path / marker, what)  # writable
+    return path
 
 # %% ../nbs/00_data.ipynb #26dba993
 def save_ranked(

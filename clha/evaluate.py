@@ -244,13 +244,13 @@ def evaluate_policy(
         if list(base_scores["prompt"]) != list(ds["prompt"]):  # checked before any model loads
             raise DataError(f"--baseline {baseline}: its scores.csv covers other prompts than this evaluation")
     rm = rm if isinstance(rm, RewardModel) else load_reward_model(rm, progress=progress)
-    if out: out.mkdir(parents=True, exist_ok=True)
+    # a baseline model answers first: one that does not load fails before anything is written (replies_of writes its
+    # folder only after generating)
+    base_replies = replies_of(baseline, out / "baseline" if out else None) if b is not None and base_scores is None else None
     scores = score_replies(ds, replies_of(model, out), rm, progress=progress)
+    if out: out.mkdir(parents=True, exist_ok=True)
     if b is not None:
-        if base_scores is None:
-            folder = out / "baseline" if out else None
-            if folder: folder.mkdir(exist_ok=True)
-            base_scores = score_replies(ds, replies_of(baseline, folder), rm, progress=progress)
+        if base_scores is None: base_scores = score_replies(ds, base_replies, rm, progress=progress)
         base_name = b.name or str(baseline)
     name = name or Path(str(model)).name
     summary = summarize_scores(scores, base_scores)

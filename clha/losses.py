@@ -17,10 +17,10 @@ from torch import Tensor
 from .rescoring import pair_mask, sft_gate
 
 # %% auto #0
-__all__ = ['LOSSES', 'CLHA_REDUCTIONS', 'SFT_GATINGS', 'infonca_loss', 'nca_loss', 'LossError', 'Scores', 'log_ratios',
-           'ordered_pairs', 'preference_metrics', 'sft_nll', 'Loss', 'LossRegistry', 'register', 'sft_loss', 'pro_loss',
-           'clha_loss', 'rrhf_loss', 'dpo_loss', 'cdpo_loss', 'robust_dpo_loss', 'ipo_loss', 'hinge_loss',
-           'nca_pair_loss', 'loss_hyperparameters']
+__all__ = ['HP_RANGES', 'HP_CHOICES', 'LOSSES', 'CLHA_REDUCTIONS', 'SFT_GATINGS', 'infonca_loss', 'nca_loss', 'LossError',
+           'Scores', 'log_ratios', 'ordered_pairs', 'preference_metrics', 'sft_nll', 'check_range', 'Loss',
+           'LossRegistry', 'register', 'sft_loss', 'pro_loss', 'clha_loss', 'rrhf_loss', 'dpo_loss', 'cdpo_loss',
+           'robust_dpo_loss', 'ipo_loss', 'hinge_loss', 'nca_pair_loss', 'loss_hyperparameters']
 
 # %% ../nbs/05_losses.ipynb #b58b4fff
 class LossError(ValueError):
@@ -82,6 +82,34 @@ def sft_nll(
     x = scores.mean_logps if per_token else scores.logps
     return -(x[:, 0] if index is None else x.gather(1, index[:, None]).squeeze(1))
 
+# %% ../nbs/05_losses.ipynb #f68987c7
+HP_RANGES = {  # name -> (low, high, low included, high included); None: unbounded on that side
+    "beta": (0, None, False, None),             # > 0: β ≤ 0 reverses or erases the preference
+    "temperature": (0, None, False, None),      # > 0: τ divides the rewards
+    "margin": (0, None, True, None),            # ≥ 0: a negative margin rewards the wrong order
+    "sft_weight": (0, None, True, None),        # ≥ 0
+    "rank_weight": (0, None, True, None),       # ≥ 0
+    "eps": (0, 1, True, False),                 # [0, 1): a small constant inside PRO's log
+    "label_smoothing": (0, 0.5, True, False),   # [0, ½): ε = ½ makes the labels carry nothing (robust DPO divides by 1 − 2ε)
+    "threshold": (0, None, True, None),         # ≥ 0 (None keeps every pair)
+    "sft_gate": (None, None, None, None),       # any finite reward
+}
+HP_CHOICES = {}  # name -> the values a string hyperparameter may take (filled where each loss defines them)
+
+def check_range(
+    name: str, value,
+    ranges: dict = HP_RANGES,      # name -> (low, high, low included, high included)
+    error: type = LossError,       # what to raise
+) -> None:
+    "Raise a one-line error unless the numeric `value` is finite and in `ranges[name]` (names not in `ranges` pass)."
+    if value is None or isinstance(value, str) or name not in ranges: return
+    lo, hi, lo_in, hi_in = ranges[name]
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    ok = ok and (lo is None or value > lo or (lo_in and value == lo)) and (hi is None or value < hi or (hi_in and value == hi))
+    if not ok:
+        want = " and ".join(filter(None, [lo is not None and f"{'≥' if lo_in else '>'} {lo:g}", hi is not None and f"{'≤' if hi_in else '<'} {hi:g}"])) or "finite"
+        raise error(f"{name}: expected a finite number {want}, got {value!r}")
+
 # %% ../nbs/05_losses.ipynb #4e905a67
 def _never(hp: dict) -> bool: return False
 
@@ -105,6 +133,10 @@ class Loss:
         "Raise a `LossError` if data with K responses (and rewards / ref log-probs or not) cannot feed this loss."
         unknown = set(hp) - set(self.defaults)
         if unknown: raise LossError(f"{self.name}: unknown hyperparameter {sorted(unknown)[0]!r}; expected one of {', '.join(self.defaults)}")
+        for name, value in hp.items():
+            check_range(name, value)
+            if isinstance(value, str) and name in HP_CHOICES and value not in HP_CHOICES[name]:
+                raise LossError(f"{name}: expected one of {', '.join(HP_CHOICES[name])}, got {value!r}")
         if self.pairwise and k != 2:
             raise LossError(f"{self.name} compares exactly 2 responses (K=2), got K={k}; for K > 2 use infonca, nca, pro, clha or rrhf")
         if self.needs_ref and not has_ref:
@@ -168,6 +200,7 @@ def pro_loss(
 
 # %% ../nbs/05_losses.ipynb #90050912
 CLHA_REDUCTIONS, SFT_GATINGS = ("per_gap", "sum"), ("hard", "sigmoid", "none")
+HP_CHOICES.update(reduction=CLHA_REDUCTIONS, sft_gating=SFT_GATINGS)
 
 def _clha_needs_rewards(hp: dict) -> bool: return hp["threshold"] is not None or hp["sft_gating"] != "none"
 

@@ -6,7 +6,7 @@ Docs: https://clha-dev.github.io/clha/models.html.md"""
 
 # %% ../nbs/01_models.ipynb #447e7d48
 from __future__ import annotations
-import importlib.util, os, shutil, tempfile
+import importlib.util, os, shutil, tempfile, warnings
 from pathlib import Path
 
 import torch
@@ -18,10 +18,15 @@ from transformers.utils import logging as hf_logging
 
 from .data import render_prompt
 
+# peft asks every model for `is_gradient_checkpointing`, which transformers 5 deprecates: a warning about their
+# interplay, not about anything a user did, printed on every LoRA model
+warnings.filterwarnings("ignore", message=r".*`is_gradient_checkpointing` is deprecated", category=FutureWarning)
+
 # %% auto #0
 __all__ = ['EMBEDDED', 'QUANTIZATIONS', 'CHATML_TEMPLATE', 'STOP_STRINGS', 'ModelError', 'cache_dir', 'embedded_gguf',
-           'embedded_model_dir', 'resolve_model', 'load_tokenizer', 'default_dtype', 'lora_config', 'load_policy',
-           'tiny_tokenizer', 'tiny_config', 'tiny_model', 'save_tiny', 'cut_reply', 'generate']
+           'embedded_model_dir', 'resolve_model', 'load_tokenizer', 'mixed_precision', 'default_device',
+           'bf16_supported', 'default_dtype', 'lora_config', 'load_policy', 'tiny_tokenizer', 'tiny_config',
+           'tiny_model', 'save_tiny', 'cut_reply', 'generate']
 
 # %% ../nbs/01_models.ipynb #67cc7314
 class ModelError(ValueError):
@@ -86,10 +91,29 @@ def load_tokenizer(
     tok.padding_side = "right"
     return tok
 
-# %% ../nbs/01_models.ipynb #4fcfc7ec
+# %% ../nbs/01_models.ipynb #8f8b623d
+def mixed_precision(
+    device: str,                         # "cuda", "mps" or "cpu"
+    capability: tuple[int, int] | None,  # a CUDA GPU's compute capability (major, minor)
+) -> tuple[bool, bool]:                  # (bf16, fp16)
+    "The precision to train in: bfloat16 where the hardware has it (compute capability 8.0+), float16 with a loss scaler on older GPUs, float32 elsewhere."
+    if device != "cuda" or capability is None: return False, False
+    return (True, False) if capability[0] >= 8 else (False, True)  # a T4 (7.5) only emulates bfloat16
+
+# %% ../nbs/01_models.ipynb #d6c19234
+def default_device() -> str:
+    "'cuda' when a GPU is visible, 'mps' on Apple silicon, else 'cpu'."
+    return "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+
+# %% ../nbs/01_models.ipynb #35bc77ab
+def bf16_supported() -> bool:
+    "Whether the GPU computes in bfloat16 natively (compute capability 8.0 or newer; `torch.cuda.is_bf16_supported` also says yes for emulation)."
+    return torch.cuda.is_available() and mixed_precision("cuda", torch.cuda.get_device_capability())[0]
+
+# %% ../nbs/01_models.ipynb #ede84ec1
 def default_dtype() -> torch.dtype:
-    "bfloat16 on a GPU that supports it, float32 otherwise."
-    return torch.bfloat16 if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else torch.float32
+    "bfloat16 on a GPU that has it, float16 on an older GPU, float32 on a CPU."
+    return torch.bfloat16 if bf16_supported() else torch.float16 if torch.cuda.is_available() else torch.float32
 
 # %% ../nbs/01_models.ipynb #a3bd668e
 def lora_config(

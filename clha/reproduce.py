@@ -18,7 +18,7 @@ from datasets import Dataset
 from .data import DataError, flip_pairs, load_data, write_atomic
 from .logprobs import RankedCollator, sequence_logps
 from .losses import LOSSES
-from .models import EMBEDDED, load_policy, load_tokenizer
+from .models import EMBEDDED, default_device, default_dtype, load_policy, load_tokenizer
 from .rescoring import rerank_dataset, rescore
 from .rewards import RewardModel, load_reward_model, reward_model_metrics, reward_model_specs, reward_models, wilson_ci
 from .train import PreferenceConfig, adapter_off_logps, precompute_ref_logps, train_preference
@@ -101,7 +101,7 @@ def base_logps(
     blob = json.dumps([texts, str(model), scale.max_length, scale.max_prompt_length, add_eos])
     path = Path(cache) / f"base-logps-{hashlib.sha1(blob.encode()).hexdigest()[:10]}.json" if cache is not None else None
     if path is not None and path.is_file(): return {(p, r): v for p, r, v in json.loads(path.read_text())}
-    policy = load_policy(model, dtype=torch.float32).to("cuda" if torch.cuda.is_available() else "cpu")
+    policy = load_policy(model, dtype=default_dtype()).to(default_device())  # float32 on a CPU, the GPU's precision there
     collate = RankedCollator(load_tokenizer(model), scale.max_length, scale.max_prompt_length, add_eos, share_prompt=True)
     scored = precompute_ref_logps(policy, data, collate, batch_size, progress=False)  # the trainer's own reference pass
     table = {(p, r): v for p, rs, vs in zip(scored["prompt"], scored["responses"], scored["ref_logps"]) for r, v in zip(rs, vs)}
@@ -166,8 +166,7 @@ def heldout_log_ratios(
 ) -> tuple[torch.Tensor, torch.Tensor]:  # ([N, K] summed log π/π_ref of each reply, [N, K] its token count)
     "Each held-out reply's implicit reward log π/π_ref and its length, in the pairs' order."
     from peft import AutoPeftModelForCausalLM
-    model = AutoPeftModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
-    if torch.cuda.is_available(): model = model.cuda()
+    model = AutoPeftModelForCausalLM.from_pretrained(folder, dtype=default_dtype()).eval().to(default_device())
     collate = RankedCollator(load_tokenizer(str(folder)), scale.max_length, scale.max_prompt_length, k=2,
                              share_prompt=True)  # exact, and half the prompt tokens (clha.logprobs)
     if reference is not None: pairs = with_reference(pairs, reference)  # the collator carries it, as in training

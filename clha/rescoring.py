@@ -237,17 +237,18 @@ def plot_flip_recovery(
 
 # %% ../nbs/03_rescoring.ipynb #c0ddc896
 def rescore_file(
-    source: str,                      # a ranked JSONL file or a data spec ("embedded", "hh:harmless-base")
+    source: str | Dataset,            # a ranked JSONL file, a data spec ("embedded", "hh:harmless-base"), or examples
     output: str | Path,               # the JSONL file to write
     rm: RewardModel,
     split: str | None = None,         # for a data spec
     rerank: bool = True,
     threshold: float | str = "1sd",   # for the statistics
     progress: bool = True,
+    batch_size: int = 32,             # responses per reward-model batch
 ) -> dict:                            # `noise_stats` of the input order
     "Score a ranked file with `rm` and write it (atomically); return the noise statistics."
-    data = load_data(source, split=split)
-    scored = rescore(data, rm, rerank=False, progress=progress)
+    data = source if isinstance(source, Dataset) else load_data(source, split=split)
+    scored = rescore(data, rm, rerank=False, batch_size=batch_size, progress=progress)
     stats = noise_stats(scored, threshold)
     save_ranked(rerank_dataset(scored) if rerank else scored, output)
     return stats

@@ -22,7 +22,7 @@ from transformers import (AutoConfig, AutoModel, AutoModelForSequenceClassificat
                           GPTNeoXConfig, GPTNeoXModel, GPTNeoXPreTrainedModel, get_linear_schedule_with_warmup)
 
 from .data import hash_split, load_data, prompt_messages, render_prompt
-from .models import EMBEDDED, ModelError, cache_dir, resolve_model
+from .models import EMBEDDED, ModelError, cache_dir, default_device, resolve_model
 
 # %% auto #0
 __all__ = ['REWARD_FORMATS', 'EMBEDDED_RM', 'RM_RECIPES', 'RM_ROLES', 'reward_text', 'encode_for_reward', 'minilm_dir', 'pool',
@@ -51,7 +51,8 @@ def reward_text(
 # %% ../nbs/02_rewards.ipynb #3791a808
 def _cut(tokenizer, text: str, n: int) -> str:
     "`text` cut after its first `n` tokens (exactly, at a token boundary)."
-    offsets = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+    # the whole reply on purpose (it is cut right after): verbose=False spares the "longer than the maximum" warning
+    offsets = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)["offset_mapping"]
     return text if len(offsets) <= n else text[:offsets[n - 1][1]]
 
 def encode_for_reward(
@@ -168,10 +169,19 @@ def _logits(output) -> torch.Tensor:
     logits = output if isinstance(output, torch.Tensor) else output.logits
     return logits.squeeze(-1) if logits.ndim == 2 else logits
 
+# %% ../nbs/02_rewards.ipynb #9dd5be95
+@patch
+def to(self: RewardModel, device: str | None = None, dtype=None) -> RewardModel:
+    "This reward model, moved to `device` and cast to `dtype` (either may be None: unchanged)."
+    if device is not None or dtype is not None: self.model.to(**{k: v for k, v in (("device", device), ("dtype", dtype)) if v is not None})
+    return self
+
 # %% ../nbs/02_rewards.ipynb #b090fd35
 def _write_atomically(path: Path, write) -> Path:
     "Call `write(tmp_folder)`, then move the folder onto `path` (replacing it), or leave nothing on failure."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and (not path.is_dir() or (any(path.iterdir()) and not (path / "reward_model.json").is_file())):
+        raise ModelError(f"{path}: exists and is not a reward model folder; it is not replaced (choose another folder)")
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
     try:
         write(tmp)
@@ -217,7 +227,9 @@ def from_pretrained(
         if settings.get("kind") == "pooled":
             model = PooledRewardModel(AutoModel.from_pretrained(path / "backbone", dtype=dtype), settings["pooling"])
             model.out_proj.load_state_dict(load_file(path / "head.safetensors"))
-        else: model = AutoModelForSequenceClassification.from_pretrained(name_or_path, dtype=dtype, num_labels=1)
+        else:  # straight onto the device: a 6.9B reward model in float16 would not fit a Colab runtime's memory on the way
+            model = AutoModelForSequenceClassification.from_pretrained(name_or_path, dtype=dtype, num_labels=1,
+                                                                       **({"device_map": device} if device is not None else {}))
     except OSError as e:
         raise ModelError(f"reward model {name_or_path}: cannot load ({str(e).splitlines()[0]})") from None
     if tok.pad_token is None: tok.pad_token = tok.eos_token
@@ -371,12 +383,19 @@ def embedded_rm_metrics(role: str = "train", recipe: str = "full") -> dict:
     return json.loads((_rm_dir(role, recipe) / "metrics.json").read_text())
 
 # %% ../nbs/02_rewards.ipynb #02656c25
-def load_reward_model(spec: str = "embedded", progress: bool = True) -> RewardModel:
-    "A reward model from a spec: 'embedded[-quick][:train|:eval]' (rm_train, rm_eval), or a folder / hub id."
+def load_reward_model(
+    spec: str = "embedded",   # 'embedded[-quick][:train|:eval]' (rm_train, rm_eval), or a folder / hub id
+    progress: bool = True,
+    device: str | None = None, # where it scores (default: the GPU if there is one)
+    dtype=None,                # e.g. torch.float16 for a large reward model on a GPU (default: as saved)
+) -> RewardModel:
+    "A reward model from a spec, on `device`."
     head, _, role = spec.partition(":")
+    device = device or default_device()
     if head in ("embedded", "embedded-quick"):
-        return embedded_reward_model(role or "train", progress=progress, recipe="quick" if head.endswith("quick") else "full")
-    return RewardModel.from_pretrained(spec)
+        rm = embedded_reward_model(role or "train", progress=progress, recipe="quick" if head.endswith("quick") else "full")
+        return rm.to(device, dtype)
+    return RewardModel.from_pretrained(spec, dtype=dtype, device=device)
 
 # %% ../nbs/02_rewards.ipynb #ffb8d48d
 def reward_model_specs(

@@ -18,17 +18,18 @@ from transformers import Trainer, TrainingArguments, set_seed
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
-from .data import DataError, is_data_spec, load_data, write_atomic
-from .models import EMBEDDED, ModelError, load_policy, load_tokenizer, lora_config
+from .data import PROMPT_STYLES, DataError, is_data_spec, load_data, write_atomic
+from .models import EMBEDDED, ModelError, default_device, load_policy, load_tokenizer, lora_config, mixed_precision
 from .rescoring import pair_gaps, parse_threshold, rescore, resolve_sft_gate, resolve_threshold
 from .logprobs import RankedCollator, _unwrap_parallel, sequence_logps
 from fastcore.basics import patch
-from .losses import LOSSES, LossError, Scores, loss_hyperparameters
+from .losses import LOSSES, LossError, Scores, check_range, loss_hyperparameters
 
 # %% auto #0
-__all__ = ['METHOD_DEFAULTS', 'DPO_DEFAULTS', 'LOSS_FIELDS', 'COMPLETE', 'PreferenceConfig', 'check_training_data',
-           'adapter_off_logps', 'PreferenceTrainer', 'precompute_ref_logps', 'last_checkpoint', 'load_training_data',
-           'BarOnlyProgress', 'train_preference', 'plot_training']
+__all__ = ['METHOD_DEFAULTS', 'DPO_DEFAULTS', 'LOSS_FIELDS', 'ARGUMENT_RANGES', 'COMPLETE', 'PreferenceConfig', 'check_arguments',
+           'check_training_data', 'adapter_off_logps', 'TrainingError', 'non_finite', 'PreferenceTrainer',
+           'precompute_ref_logps', 'last_checkpoint', 'load_training_data', 'BarOnlyProgress', 'train_preference',
+           'plot_training']
 
 # %% ../nbs/06_train.ipynb #b5e00e9d
 METHOD_DEFAULTS = {  # method -> (learning rate, schedule), see the notebook for the scaling
@@ -96,7 +97,8 @@ class PreferenceConfig(TrainingArguments):
     save_steps: float = _help("checkpoint every N steps", default=50)
     save_total_limit: int | None = _help("keep at most this many checkpoints", default=2)
     remove_unused_columns: bool = _help("must stay False: the collator reads the text columns", default=False)
-    bf16: bool | None = _help("bfloat16 mixed precision (default: on a GPU that supports it)", default=None)
+    bf16: bool | None = _help("bfloat16 mixed precision (default: on a GPU that has it, compute capability 8.0+)", default=None)
+    fp16: bool | None = _help("float16 mixed precision with a loss scaler (default: on an older GPU, e.g. a T4)", default=None)
     optim: str | None = _help("optimizer (default: QLoRA's paged_adamw_32bit with --load-in-4bit on a GPU, else "
                               "adamw_torch_fused)", default=None)
 
@@ -104,16 +106,35 @@ class PreferenceConfig(TrainingArguments):
         lr, schedule = METHOD_DEFAULTS.get(self.method, DPO_DEFAULTS)
         if self.learning_rate is None: self.learning_rate = lr
         if self.lr_scheduler_type is None: self.lr_scheduler_type = schedule
-        if self.bf16 is None:
-            self.bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported() and not self.use_cpu
+        check_arguments(self)
+        if self.bf16 is None or self.fp16 is None:  # not torch.cuda.is_bf16_supported(): it says yes for emulation
+            device = "cpu" if self.use_cpu else default_device()
+            bf16, fp16 = mixed_precision(device, torch.cuda.get_device_capability() if device == "cuda" else None)
+            if self.bf16 is None: self.bf16 = bf16
+            if self.fp16 is None: self.fp16 = fp16 and not self.bf16
         if self.share_prompt is None:  # measured: 2x faster on a 2-core CPU, 1.4-2x slower on an H100 (bench/)
             on_gpu = (torch.cuda.is_available() or torch.backends.mps.is_available()) and not self.use_cpu
             self.share_prompt = not (on_gpu or self.activation_checkpointing or self.gradient_checkpointing)
         if self.output_dir is None: self.output_dir = "runs/clha"
+        if not torch.cuda.is_available() or self.use_cpu: self.dataloader_pin_memory = False  # nothing to pin for
         if self.optim is None:  # paged: optimizer state moves to CPU memory instead of failing on a memory spike
             gpu = torch.cuda.is_available() and not self.use_cpu
             self.optim = "paged_adamw_32bit" if self.load_in_4bit and gpu else "adamw_torch_fused"
         super().__post_init__()
+
+# %% ../nbs/06_train.ipynb #bdb1d1ab
+ARGUMENT_RANGES = {  # name -> (low, high, low included, high included), as `clha.losses.HP_RANGES`
+    "learning_rate": (0, None, False, None), "num_train_epochs": (0, None, False, None), "warmup_steps": (0, None, True, None),
+    "per_device_train_batch_size": (1, None, True, None), "per_device_eval_batch_size": (1, None, True, None),
+    "gradient_accumulation_steps": (1, None, True, None), "max_length": (2, None, True, None),
+    "max_prompt_length": (1, None, True, None), "k": (2, None, True, None), "lora_r": (0, None, True, None),
+    "lora_alpha": (0, None, False, None), "lora_dropout": (0, 1, True, False), "max_grad_norm": (0, None, True, None),
+    "weight_decay": (0, None, True, None)}
+
+def check_arguments(config) -> None:
+    "Raise a one-line `DataError` for a training argument out of its range, or an unknown prompt style."
+    for name in ARGUMENT_RANGES: check_range(name, getattr(config, name, None), ARGUMENT_RANGES, DataError)
+    if config.style not in PROMPT_STYLES: raise DataError(f"style: expected one of {', '.join(PROMPT_STYLES)}, got {config.style!r}")
 
 # %% ../nbs/06_train.ipynb #a3439d35
 @patch(as_prop=True)
@@ -191,6 +212,15 @@ def adapter_off_logps(model, batch: dict) -> torch.Tensor:
         if not hasattr(model, "disable_adapter"): return sequence_logps(model, batch)[0]
         with model.disable_adapter(): return sequence_logps(model, batch)[0]
 
+# %% ../nbs/06_train.ipynb #8f55bef9
+class TrainingError(RuntimeError):
+    "Training cannot go on (a non-finite loss, gradient or weight): one line saying where, and nothing saved as final."
+
+def non_finite(tensors) -> bool:
+    "Whether any of `tensors` holds a NaN or an infinity (one device sync for all of them)."
+    tensors = [t for t in tensors if t is not None]
+    return bool(tensors) and not torch.isfinite(torch.stack([t.detach().float().abs().amax() for t in tensors])).all()
+
 # %% ../nbs/06_train.ipynb #83c9b158
 class PreferenceTrainer(Trainer):
     "A `Trainer` for ranked data: every method in `clha.losses.LOSSES`, one forward for all K responses."
@@ -235,12 +265,24 @@ class PreferenceTrainer(Trainer):
         ref = self.reference_logps(model, inputs) if self.loss_fn.needs_ref else None
         scores = Scores(logps, lengths, inputs.get("rewards"), ref)
         loss, metrics = self.loss_fn(scores, **self.loss_hp)
+        if non_finite([loss]):  # stop now: one more step writes NaN into every weight
+            terms = [k for k, v in metrics.items() if non_finite([v])] + [n for n, t in (("logps", logps), ("ref_logps", ref)) if non_finite([t])]
+            raise TrainingError(f"step {self.state.global_step + 1}: the {self.args.method} loss is {loss.item()} "
+                                f"(non-finite: {', '.join(terms) or 'the total only'}); stopped, nothing saved as final")
         if metrics:
             values = torch.stack([v.detach().float() for v in metrics.values()])
             values = self.accelerator.gather_for_metrics(values[None]).mean(0).tolist()
             bucket = self._metrics["train" if model.training else "eval"]
             for name, v in zip(metrics, values): bucket[name].append(v)
         return (loss, {"logps": logps.detach()}) if return_outputs else loss
+
+    def training_step(self, model, inputs, num_items_in_batch=None):
+        loss = super().training_step(model, inputs, num_items_in_batch)
+        grads = [p.grad for p in model.parameters() if p.requires_grad]
+        if non_finite(grads):
+            raise TrainingError(f"step {self.state.global_step + 1}: non-finite gradients (loss {loss.item():.4g}); stopped, "
+                                "nothing saved as final")
+        return loss
 
     def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None):
         inputs = self._prepare_inputs(inputs)
@@ -347,7 +389,7 @@ def train_preference(
     if config.load_in_4bit and lora is None: raise ModelError("--load-in-4bit needs LoRA (a 4-bit model cannot be trained in full)")
     set_seed(config.seed)  # the adapter's initialisation happens before the Trainer seeds anything
     policy = load_policy(model, quantization="4bit" if config.load_in_4bit else None, lora=lora,
-                         dtype=torch.bfloat16 if config.bf16 else torch.float32,
+                         dtype=torch.bfloat16 if config.bf16 else torch.float16 if config.fp16 else torch.float32,
                          gradient_checkpointing=bool(config.activation_checkpointing or config.gradient_checkpointing))
     if config.disable_tqdm is None: config.disable_tqdm = not progress
     trainer = PreferenceTrainer(policy, config, ds, eval_dataset=eval_data, processing_class=tok, loss_hp=loss_hp)
@@ -355,6 +397,8 @@ def train_preference(
     if progress: trainer.add_callback(BarOnlyProgress)  # they are in train_results.json and training.png
     checkpoint = last_checkpoint(config.output_dir) if resume else None
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    if non_finite([p for p in trainer.model.parameters() if p.requires_grad]):
+        raise TrainingError(f"{config.output_dir}: the trained weights are not finite; not saved")
     trainer.save_model(config.output_dir)
     tok.save_pretrained(config.output_dir)
     history = trainer.state.log_history

@@ -17,8 +17,8 @@ MALFORMED = [
     ("non-string response", '{"prompt": "a", "responses": ["x", null]}', "field 'responses[1]': expected a non-blank string, got null"),
     ("blank response", '{"prompt": "a", "responses": ["", "y"]}', "field 'responses[0]': expected a non-blank string, got a blank string"),
     ("rewards of the wrong length", '{"prompt": "a", "responses": ["x", "y", "z"], "rewards": [1, 2]}', "field 'rewards': expected 3 numbers"),
-    ("non-numeric reward", '{"prompt": "a", "responses": ["x", "y"], "rewards": [true, 1]}', "field 'rewards[0]': expected a finite number, got True"),
-    ("non-finite reward", '{"prompt": "a", "responses": ["x", "y"], "rewards": [-Infinity, 1]}', "field 'rewards[0]': expected a finite number, got -inf"),
+    ("non-numeric reward", '{"prompt": "a", "responses": ["x", "y"], "rewards": [true, 1]}', "field 'rewards[0]': expected a finite number within ±3.4e38 (float32), got True"),
+    ("non-finite reward", '{"prompt": "a", "responses": ["x", "y"], "rewards": [-Infinity, 1]}', "field 'rewards[0]': expected a finite number within ±3.4e38 (float32), got -inf"),
     ("chosen without rejected", '{"prompt": "a", "chosen": "x"}', "field 'rejected': missing"),
     ("rejected without chosen", '{"prompt": "a", "rejected": "x"}', "field 'chosen': missing"),
 ]
