@@ -20,8 +20,8 @@ from .rewards import RewardModel, load_reward_model
 
 # %% auto #0
 __all__ = ['HH_TEST_SIZES', 'PAPER_TABLE2', 'char_bleu', 'sacre_bleu', 'bootstrap_ci', 'mean_ci', 'reward_scores', 'win_rate',
-           'weighted_total', 'score_replies', 'summarize_scores', 'results_table', 'markdown_table', 'load_trained',
-           'evaluate_policy']
+           'weighted_total', 'proportional_sample', 'score_replies', 'summarize_scores', 'results_table',
+           'markdown_table', 'load_trained', 'evaluate_policy']
 
 # %% ../nbs/07_evaluate.ipynb #e9737e54
 def char_bleu(
@@ -111,6 +111,22 @@ PAPER_TABLE2 = pd.DataFrame(  # quoted: CLHA paper Table 2 (LREC-COLING 2024) an
      ("CLHA₃", 15.09, 72.88, 22.42, 65.13, 30.13, 67.45, 27.49, 67.49, 23.01, 68.30)],
     columns=["method"] + [f"{s}/{m}" for s in [*HH_TEST_SIZES, "Total"] for m in ("BLEU", "Reward")]).set_index("method")
 
+# %% ../nbs/07_evaluate.ipynb #e0f0c14c
+def proportional_sample(
+    parts: dict,                   # subset name -> its test examples (a `Dataset`)
+    total: int,                    # prompts to keep in all
+    sizes: dict = HH_TEST_SIZES,   # each subset's full test size: the weights of the papers' Total
+    seed: int = 0,
+) -> Dataset:
+    "`total` test examples, drawn from each subset in proportion to its full size (the weights the papers' Total uses)."
+    from datasets import concatenate_datasets
+    w = np.array([sizes[k] for k in parts], dtype=float)
+    exact = total * w / w.sum()
+    counts = np.floor(exact).astype(int)
+    counts[np.argsort(counts - exact)[: total - counts.sum()]] += 1  # largest remainders get the leftover
+    if any(c > len(d) for c, d in zip(counts, parts.values())): raise DataError(f"{total} prompts: a subset has fewer than its share")
+    return concatenate_datasets([d.shuffle(seed=seed).select(range(c)) for c, d in zip(counts, parts.values())])
+
 # %% ../nbs/07_evaluate.ipynb #04cf91db
 def score_replies(
     dataset: Dataset,        # the evaluated examples (prompt, responses[0] is the reference, meta.subset)
@@ -181,8 +197,14 @@ def load_trained(
     path: str | Path,                 # a `clha train` output folder, a model folder, a hub id or "smollm2-135m"
     dtype: torch.dtype | None = None,
 ):
-    "(model, tokenizer) ready to generate: a LoRA adapter is loaded on its base model and merged."
+    "(model, tokenizer) ready to generate: a LoRA adapter on its base model, merged, or on the 4-bit base it was trained on."
     p = Path(path)
+    trained = json.loads((p / "train_results.json").read_text()) if (p / "train_results.json").is_file() else {}
+    if (p / "adapter_config.json").is_file() and trained.get("load_in_4bit"):  # QLoRA: the nf4 base + the adapter, unmerged
+        from peft import PeftModel
+        base = json.loads((p / "adapter_config.json").read_text())["base_model_name_or_path"]
+        model = PeftModel.from_pretrained(load_policy(base, quantization="4bit", dtype=dtype, train=False), p)
+        return model.eval(), load_tokenizer(p)
     if (p / "adapter_config.json").is_file():
         from peft import AutoPeftModelForCausalLM
         try: model = AutoPeftModelForCausalLM.from_pretrained(p, dtype=dtype or default_dtype()).merge_and_unload()

@@ -143,6 +143,7 @@ def load_policy(
     dtype: torch.dtype | None = None,    # default: `default_dtype()`
     device_map=None,                     # default: this process's GPU when quantised, else left to the caller
     gradient_checkpointing: bool = False, # trade compute for memory (worth it on a GPU, not on a CPU)
+    train: bool = True,                  # prepare a quantised model for training (False: to generate or score with it)
 ):
     "Load a causal LM to train, optionally 4-bit and with a LoRA adapter."
     dtype = dtype or default_dtype()
@@ -152,7 +153,7 @@ def load_policy(
     try: model = AutoModelForCausalLM.from_pretrained(resolve_model(name_or_path), dtype=dtype,
                                                       quantization_config=qconfig, device_map=device_map)
     except OSError as e: raise ModelError(f"model {name_or_path}: cannot load ({str(e).splitlines()[0]})") from None
-    if qconfig is not None: model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=gradient_checkpointing)
+    if qconfig is not None and train: model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=gradient_checkpointing)
     elif gradient_checkpointing: model.gradient_checkpointing_enable()
     if lora is True: lora = lora_config()
     elif isinstance(lora, int) and not isinstance(lora, bool): lora = lora_config(r=lora)

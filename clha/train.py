@@ -404,6 +404,7 @@ def train_preference(
     history = trainer.state.log_history
     results = {"method": config.method, "model": str(model), "data": data if isinstance(data, str) else "Dataset",
                "examples": len(ds), "k": config.k or len(ds[0]["responses"]), "loss_hyperparameters": trainer.loss_hp,
+               "load_in_4bit": config.load_in_4bit,  # evaluation loads the adapter on the base it was trained on
                "learning_rate": config.learning_rate, "global_step": trainer.state.global_step,
                "train_loss": result.training_loss, "resumed_from": str(checkpoint) if checkpoint else None,
                "final": next((h for h in reversed(history) if "loss" in h), {}), "metrics": result.metrics,

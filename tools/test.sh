@@ -27,5 +27,7 @@ python tools/colab.py --check           # every notebook opens in Colab and sets
 
 echo "== nbdev-test ${flags:+--flags $flags}"
 nbdev-test --flags "$flags" --timing
+echo "== the Colab notebook rehearsed: every cell, its GPU cells too, at the tiny scale on this CPU"
+CLHA_COLAB_SCALE=tiny nbdev-test --flags "gpu slow" --timing nbs/09_colab_gpu.ipynb
 echo "== pytest"
 python -m pytest -ra -m "$marker" tests
