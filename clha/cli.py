@@ -8,6 +8,7 @@ Docs: https://clha-dev.github.io/clha/cli.html.md"""
 from __future__ import annotations
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from fastcore.script import anno_parser
 
@@ -15,8 +16,8 @@ import clha
 from .data import DataError
 
 # %% auto #0
-__all__ = ['COMMANDS', 'validate', 'demo', 'rm_train', 'rescore', 'TrainScript', 'train', 'evaluate', 'reproduce', 'study_noise',
-           'study_report', 'main']
+__all__ = ['TRL_NAMES', 'COMMANDS', 'validate', 'demo', 'rm_train', 'rescore', 'TrainScript', 'train', 'train_options',
+           'expand_config', 'evaluate', 'reproduce', 'study_noise', 'study_report', 'main']
 
 # %% ../nbs/99_cli.ipynb #aaea2a93
 def validate(
@@ -41,11 +42,12 @@ def demo(
     model: str = "smollm2-135m", # the policy: the embedded model, a hub id or a folder
     data: str = "embedded",      # a data spec (see `clha.data.load_data`)
     rm: str = "embedded-quick",  # reward models: embedded[-quick], TRAIN,EVAL or one for both (see `clha.rewards.reward_models`)
+    report_to: str = "none",     # where training logs: "tensorboard", "wandb", … (needs the package)
 ):
     "The whole pipeline on the embedded defaults: reward models, rescoring, CLHA with LoRA, evaluation."
     from clha.evaluate import markdown_table
     from clha.reproduce import demo as run_demo
-    r = run_demo(train_pairs, score_pairs, eval_prompts, max_new_tokens, output, model, data, rm, say=print)
+    r = run_demo(train_pairs, score_pairs, eval_prompts, max_new_tokens, output, model, data, rm, say=print, report_to=report_to)
     print(markdown_table(r["table"]))
     p = r["paths"]
     print(f"\nfigures: {p['reward_gaps']}, {p['training']}; tables: {p['table']}, {p['table_csv']}")
@@ -130,7 +132,11 @@ def train(argv: list[str]):
     "Train a policy with any method in clha.losses (every TrainingArguments option is a flag)."
     from transformers import HfArgumentParser
     from clha.train import PreferenceConfig, train_preference
-    script, config = HfArgumentParser((TrainScript, PreferenceConfig), prog="clha train").parse_args_into_dataclasses(argv)
+    parser = HfArgumentParser((TrainScript, PreferenceConfig), prog="clha train")
+    script, config, unknown = parser.parse_args_into_dataclasses(argv, return_remaining_strings=True)
+    if unknown:
+        flag = next((u for u in unknown if u.startswith("-")), unknown[0])
+        raise DataError(_unknown_option(flag.lstrip("-").split("=")[0], train_options(), "clha train"))
     r = train_preference(config, script.model, script.data, script.split, script.max_train, script.rescore_with,
                          resume=script.resume)
     last = r["final"]
@@ -140,6 +146,48 @@ def train(argv: list[str]):
           f"{last.get('rewards/accuracies', float('nan')):.3f}, logps/chosen {last.get('logps/chosen', float('nan')):.2f}\n"
           f"wrote {config.output_dir} (model, train_results.json, training.png)")
 train.raw_args = True  # parses its own arguments
+
+# %% ../nbs/99_cli.ipynb #a68794c8
+TRL_NAMES = {"model_name_or_path": "model", "dataset_name": "data", "dataset_train_split": "split", "loss_type": "method",
+             "max_completion_length": "max_length (prompt + reply tokens)", "use_peft": "lora_r (0: no LoRA)"}
+
+def train_options() -> list[str]:
+    "Every option of `clha train` (TrainScript, then PreferenceConfig's fields)."
+    from dataclasses import fields
+    from clha.train import PreferenceConfig
+    return [f.name for f in (*fields(TrainScript), *fields(PreferenceConfig)) if f.init]
+
+def _unknown_option(key: str, known: list[str], command: str) -> str:
+    "One line for an option `command` does not have: TRL's name for it, or the nearest valid ones."
+    import difflib
+    key = key.replace("-", "_")
+    if key in TRL_NAMES:
+        ours, _, what = TRL_NAMES[key].partition(" ")
+        return f"{command}: no option {key!r} (TRL's name); use {ours!r}" + (f" {what}" if what else "")
+    near = difflib.get_close_matches(key, known, n=2)
+    return f"{command}: no option {key!r}" + (f"; did you mean {' or '.join(repr(n) for n in near)}?" if near else "")
+
+def expand_config(argv: list[str], options: list[str], command: str, flag_bools: bool = True) -> list[str]:
+    "`argv` with `--config FILE` replaced by the file's options, placed first so the command line overrides them."
+    if "--config" not in argv: return argv
+    i = argv.index("--config")
+    if i + 1 >= len(argv): raise DataError("--config: expected a YAML file after it")
+    path, rest = Path(argv[i + 1]), argv[:i] + argv[i + 2:]
+    import yaml
+    if not path.is_file(): raise DataError(f"--config {path}: no such file")
+    try: recipe = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e: raise DataError(f"--config {path}: not valid YAML ({str(e).splitlines()[0]})") from None
+    if recipe is None: recipe = {}
+    if not isinstance(recipe, dict): raise DataError(f"--config {path}: expected a mapping of option: value, got a {type(recipe).__name__}")
+    out = []
+    for key, value in recipe.items():
+        name = str(key).replace("-", "_")
+        if name not in options: raise DataError(f"--config {path}: " + _unknown_option(name, options, command))
+        if isinstance(value, (dict, list)): raise DataError(f"--config {path}: option {key!r}: expected a single value, got a {type(value).__name__}")
+        flag = "--" + name.replace("_", "-")
+        if isinstance(value, bool) and flag_bools: out += [flag] if value else []
+        else: out += [flag, str(value).lower() if isinstance(value, bool) else str(value)]
+    return out + rest
 
 # %% ../nbs/99_cli.ipynb #05837e5c
 def evaluate(
@@ -176,6 +224,7 @@ def reproduce(
     runs: str = None,              # comma-separated main-table runs (default: all; see clha.reproduce.RUNS)
     sweep: str = None,             # comma-separated runs for the noise sweep (default: DPO, robust DPO, PRO, CLHA)
     seed: int = 0,
+    report_to: str = "none",       # where each run's training logs: "tensorboard", "wandb", …
 ):
     "Train and evaluate every method and the label-noise sweep; write the table and figures."
     from dataclasses import replace
@@ -187,7 +236,7 @@ def reproduce(
     name = "quick" if quick else "full"
     scale = SCALES[name]
     if rm or train_pairs: scale = replace(scale, **({"rm": rm} if rm else {}), **({"train_pairs": train_pairs} if train_pairs else {}))
-    result = run_all(scale, output, report, model, data, runs, sweep, seed, name=name)
+    result = run_all(scale, output, report, model, data, runs, sweep, seed, name=name, report_to=report_to)
     print(f"{result['train_pairs']} training pairs, {result['eval_prompts']} evaluation prompts, "
           f"{result['heldout_pairs']} held-out pairs; {result['seconds'] / 60:.1f} min")
     print((Path(report) / f"reproduce_{name}.md").read_text())
@@ -269,6 +318,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: unknown command {' '.join(argv[:2]) if argv[0] == 'rm' else argv[0]!r}; expected one of "
               f"{', '.join(COMMANDS)}", file=sys.stderr); return 2
     func = COMMANDS[name]
+    try:
+        import inspect
+        options = train_options() if func is train else list(inspect.signature(func).parameters)
+        rest = expand_config(rest, options, f"clha {name}", flag_bools=func is not train)
+    except DataError as e:
+        print(f"error: {e}", file=sys.stderr); return 2
     if getattr(func, "raw_args", False): call = lambda: func(rest)
     else:
         try: args = vars(anno_parser(func, prog=f"clha {name}").parse_args(rest))

@@ -135,6 +135,7 @@ def train_run(
     seed: int = 0,
     progress: bool = True,
     share_reference: bool = True,  # the reference log-probs from `base_logps`, cached in root/reference
+    report_to: str = "none",       # where the Trainer logs: "none", "tensorboard", "wandb", …
 ) -> Path:               # the run's folder
     "Train `RUNS[name]` on `data` unless a finished run with the same key exists."
     run = RUNS[name]
@@ -145,7 +146,7 @@ def train_run(
         data = with_reference(data, base_logps(model, data, scale, hp.get("add_eos", loss.add_eos), Path(root) / "reference"))
     config = PreferenceConfig(output_dir=str(folder), method=run.method, max_length=scale.max_length,
                               max_prompt_length=scale.max_prompt_length, per_device_train_batch_size=scale.batch_size,
-                              num_train_epochs=scale.epochs, logging_steps=1, save_strategy="no", report_to="none",
+                              num_train_epochs=scale.epochs, logging_steps=1, save_strategy="no", report_to=report_to,
                               seed=seed, **hp)
     train_preference(config, model=model, data=data, progress=progress)
     return folder
@@ -238,6 +239,7 @@ def reproduce(
     seed: int = 0,
     name: str | None = None,                # the report's name, reproduce_<name>.* (default: the scale's, or "custom")
     progress: bool = True,
+    report_to: str = "none",                # where each run's Trainer logs ("tensorboard", "wandb", …)
 ) -> dict:                                  # what reproduce_<name>.json holds
     "Train and evaluate every method, and the label-noise sweep, at one scale; write the table and figures."
     name = name or (scale if isinstance(scale, str) else "custom")
@@ -265,7 +267,7 @@ def reproduce(
                                progress=progress)
 
     def trained(run: str, rate: float, baseline: Path | None) -> dict:
-        folder = train_run(run, labelled(scored, RUNS[run].labels, rate, seed), scale, root, model, seed, progress)
+        folder = train_run(run, labelled(scored, RUNS[run].labels, rate, seed), scale, root, model, seed, progress, report_to=report_to)
         (made if (folder / "train_results.json").stat().st_mtime >= t0 else reused).add(folder.name)
         ev = evaluated(str(folder), folder / "eval", run, baseline)
         acc = heldout_accuracy(folder, heldout, scale, reference)
@@ -424,12 +426,13 @@ def demo_policy(
     folder: Path,          # the run's folder (reused when it was trained with the same settings)
     settings: dict,        # what must match for reuse
     step=print,            # progress lines
+    report_to: str = "none", # where the Trainer logs
 ) -> Path:
     "CLHA with LoRA on the rescored pairs, or the run already in `folder` if it was made with `settings`."
     done = folder / "train_results.json"
     if done.exists() and json.loads(done.read_text()).get("demo_settings") == settings:
         step(f"CLHA: reusing {folder} (delete it to train again)"); return folder
-    config = PreferenceConfig(output_dir=str(folder), method="clha", logging_steps=1, save_strategy="no", report_to="none",
+    config = PreferenceConfig(output_dir=str(folder), method="clha", logging_steps=1, save_strategy="no", report_to=report_to,
                               seed=0, **DEMO_CLHA)
     step(f"CLHA: LoRA on {model}, {len(pairs)} rescored pairs, 1 epoch (lr {config.learning_rate:g}; mask: the 50% closest "
          "pairs; SFT gate: the 30% of prompts whose best reply scores lowest are not imitated)")
@@ -449,6 +452,7 @@ def demo(
     data: str = "embedded",      # a data spec with train and test splits
     rm: str = "embedded-quick",  # reward models: embedded[-quick], TRAIN,EVAL or one for both
     say=print,                   # called with one line per stage (None: silent)
+    report_to: str = "none",     # where the Trainer logs ("tensorboard", "wandb", …)
 ) -> dict:                       # {"table", "noise", "paths", "seconds"}
     "The whole pipeline on small defaults: reward models, noise statistics, CLHA with LoRA, evaluation against the base model."
     for name, v in (("train_pairs", train_pairs), ("score_pairs", score_pairs), ("eval_prompts", eval_prompts), ("max_new_tokens", max_new_tokens)):
@@ -463,7 +467,7 @@ def demo(
     step(f"noise: rm_train disagrees with {stats['disagree']:.1%} of {stats['pairs']} human labels (95% CI {lo:.1%}–{hi:.1%}); "
          f"a 1-sd threshold masks {stats['masked']:.0%} of pairs; among kept pairs it disagrees with {stats['disagree_among_kept']:.1%}")
     settings = {"model": model, "pairs": train_pairs, "rm": reward_model_specs(rm)[0], "clha": DEMO_CLHA}
-    run = demo_policy(train.select(range(min(train_pairs, len(train)))), rm_train, model, out / "clha", settings, step)
+    run = demo_policy(train.select(range(min(train_pairs, len(train)))), rm_train, model, out / "clha", settings, step, report_to)
     common = dict(data=data, split="test", rm=rm_eval, limit=eval_prompts, max_new_tokens=max_new_tokens, progress=say is not None)
     step(f"evaluation: {eval_prompts} held-out prompts, greedy, ≤{max_new_tokens} new tokens, scored by rm_eval")
     base = evaluate_policy(model, output=out / "eval-base", name="base", **common)

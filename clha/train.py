@@ -6,7 +6,7 @@ Docs: https://clha-dev.github.io/clha/train.html.md"""
 
 # %% ../nbs/06_train.ipynb #adfb0d89
 from __future__ import annotations
-import copy, json, math, os, shutil, time, warnings
+import copy, hashlib, json, math, os, shutil, time, warnings
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -26,9 +26,10 @@ from fastcore.basics import patch
 from .losses import LOSSES, LossError, Scores, check_range, loss_hyperparameters
 
 # %% auto #0
-__all__ = ['METHOD_DEFAULTS', 'DPO_DEFAULTS', 'LOSS_FIELDS', 'ARGUMENT_RANGES', 'COMPLETE', 'PreferenceConfig', 'check_arguments',
-           'check_training_data', 'adapter_off_logps', 'TrainingError', 'non_finite', 'PreferenceTrainer',
-           'precompute_ref_logps', 'last_checkpoint', 'load_training_data', 'BarOnlyProgress', 'train_preference',
+__all__ = ['METHOD_DEFAULTS', 'DPO_DEFAULTS', 'LOSS_FIELDS', 'ARGUMENT_RANGES', 'COMPLETE', 'WRITING', 'PreferenceConfig',
+           'check_arguments', 'check_training_data', 'adapter_off_logps', 'TrainingError', 'non_finite',
+           'PreferenceTrainer', 'precompute_ref_logps', 'checkpoints', 'last_checkpoint', 'resume_point',
+           'load_training_data', 'BarOnlyProgress', 'data_fingerprint', 'model_card', 'train_preference',
            'plot_training']
 
 # %% ../nbs/06_train.ipynb #b5e00e9d
@@ -317,30 +318,51 @@ def precompute_ref_logps(
     return dataset.add_column("ref_logps", [row + [0.0] * (len(r) - k) for row, r in zip(out, dataset["responses"])])
 
 # %% ../nbs/06_train.ipynb #d5a98950
-COMPLETE = "checkpoint_complete.json"
+COMPLETE, WRITING = "checkpoint_complete.json", "checkpoint_writing.json"  # clha's marks: finished, and begun by clha
 
-def last_checkpoint(output_dir: str | Path, remove_incomplete: bool = True) -> Path | None:
-    "The newest completely written checkpoint in `output_dir` (incomplete ones are removed)."
-    out = Path(output_dir)
-    if not out.is_dir(): return None
-    found = []
-    for p in out.glob(f"{PREFIX_CHECKPOINT_DIR}-*"):
+def checkpoints(output_dir: str | Path) -> dict[str, list[Path]]:
+    "`output_dir`'s checkpoint folders, by who wrote them: complete (clha's), incomplete (clha's, cut off), foreign (no mark)."
+    out, found = Path(output_dir), {"complete": [], "incomplete": [], "foreign": []}
+    for p in sorted(out.glob(f"{PREFIX_CHECKPOINT_DIR}-*")) if out.is_dir() else []:
         if not (p.is_dir() and p.name.split("-")[-1].isdigit()): continue
-        if (p / COMPLETE).exists(): found.append(p)
-        elif remove_incomplete: shutil.rmtree(p, ignore_errors=True)
-    return max(found, key=lambda p: int(p.name.split("-")[-1]), default=None)
+        found["complete" if (p / COMPLETE).exists() else "incomplete" if (p / WRITING).exists() else "foreign"].append(p)
+    return found
 
-def _mark_complete(folder: Path, step: int):
-    tmp = folder / (COMPLETE + ".tmp")
+def last_checkpoint(output_dir: str | Path, set_aside: bool = True) -> Path | None:
+    "The newest complete checkpoint clha wrote in `output_dir`; its own cut-off ones are renamed aside (never deleted)."
+    found = checkpoints(output_dir)
+    if set_aside:
+        for p in found["incomplete"]:  # a name the Trainer's rotation (it globs checkpoint-*) cannot mistake for a checkpoint
+            p.rename(p.with_name(f"incomplete-{p.name}-{time.strftime('%Y%m%d-%H%M%S')}"))
+    return max(found["complete"], key=lambda p: int(p.name.split("-")[-1]), default=None)
+
+def _mark(folder: Path, name: str, step: int):
+    tmp = folder / (name + ".tmp")
     tmp.write_text(json.dumps({"global_step": step, "time": time.time()}))
-    os.replace(tmp, folder / COMPLETE)
+    os.replace(tmp, folder / name)
 
 def _save_checkpoint(self, model, trial):
+    folder = Path(self._get_output_dir(trial=trial)) / f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}"
+    if self.args.should_save: folder.mkdir(parents=True, exist_ok=True); _mark(folder, WRITING, self.state.global_step)
     Trainer._save_checkpoint(self, model, trial)
     if self.args.should_save:
-        _mark_complete(Path(self._get_output_dir(trial=trial)) / f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}", self.state.global_step)
+        _mark(folder, COMPLETE, self.state.global_step)
+        (folder / WRITING).unlink(missing_ok=True)
 
 PreferenceTrainer._save_checkpoint = _save_checkpoint
+
+# %% ../nbs/06_train.ipynb #55b0e8de
+def resume_point(config: PreferenceConfig, resume: bool = False) -> Path | None:
+    "Where training continues from: `--resume-from-checkpoint` (checked), the last complete checkpoint with `resume`, or nowhere."
+    found = checkpoints(config.output_dir)
+    if found["foreign"]:  # the Trainer's rotation (save_total_limit) deletes old checkpoint-N folders, whoever wrote them
+        raise DataError(f"--output {config.output_dir}: holds {found['foreign'][0].name}, which clha did not write; "
+                        "training there could delete it: choose another --output")
+    if config.resume_from_checkpoint:
+        p = Path(config.resume_from_checkpoint)
+        if not (p / "trainer_state.json").is_file(): raise DataError(f"--resume-from-checkpoint {p}: not a checkpoint (no trainer_state.json)")
+        return p
+    return last_checkpoint(config.output_dir) if resume else None
 
 # %% ../nbs/06_train.ipynb #231985dc
 def load_training_data(
@@ -367,6 +389,26 @@ class BarOnlyProgress(ProgressCallback):
         if state.is_world_process_zero and self.training_bar is not None and logs and "loss" in logs:
             self.training_bar.set_postfix(loss=f"{logs['loss']:.3f}", refresh=False)
 
+# %% ../nbs/06_train.ipynb #d3a11140
+def data_fingerprint(ds: Dataset) -> str:
+    "A short hash of the training examples as the loss sees them (prompts, responses in order, rewards)."
+    blob = json.dumps([ds["prompt"], ds["responses"], ds["rewards"]], sort_keys=True, default=str)
+    return hashlib.sha1(blob.encode()).hexdigest()[:12]
+
+def model_card(results: dict, base_model: str) -> str:
+    "A model card (README.md with Hub metadata) for a trained run, from its train_results."
+    final = {k: v for k, v in results.get("final", {}).items() if isinstance(v, (int, float)) and k not in ("epoch", "step")}
+    hp = results.get("loss_hyperparameters", {})
+    rows = "\n".join(f"| {k} | {v:.4g} |" if isinstance(v, float) else f"| {k} | {v} |" for k, v in final.items())
+    return (f"---\nlibrary_name: peft\nbase_model: {base_model}\ntags: [clha, {results['method']}, preference-alignment]\n---\n\n"
+            f"# {results['method']} on {results['data']}\n\n"
+            f"Trained with [clha](https://github.com/clha-dev/clha): method `{results['method']}`, "
+            f"{results['global_step']} steps on {results['examples']} examples of `{results['data']}` "
+            f"(K = {results['k']}; data fingerprint `{results['data_fingerprint']}`), base model `{base_model}`, "
+            f"learning rate {results['learning_rate']:g}{', QLoRA (4-bit nf4)' if results.get('load_in_4bit') else ''}.\n\n"
+            f"Loss hyperparameters (the method's defaults for any not listed): `{json.dumps(hp, default=str)}`\n\n"
+            f"Final training metrics (last logged step):\n\n| metric | value |\n|---|---|\n{rows}\n")
+
 # %% ../nbs/06_train.ipynb #2cdb89c4
 def train_preference(
     config: PreferenceConfig,
@@ -383,6 +425,7 @@ def train_preference(
     t0 = time.time()
     ds = data if isinstance(data, Dataset) else load_training_data(data, split, max_train, rescore_with, progress)
     loss_hp = check_training_data(ds, config)  # fail before the model loads; the trainer reuses the result
+    checkpoint = resume_point(config, resume)
     tok = load_tokenizer(model)
     lora = lora_config(config.lora_r, config.lora_alpha, config.lora_dropout,
                        config.lora_targets if config.lora_targets == "all-linear" else config.lora_targets.split(",")) if config.lora_r else None
@@ -395,7 +438,6 @@ def train_preference(
     trainer = PreferenceTrainer(policy, config, ds, eval_dataset=eval_data, processing_class=tok, loss_hp=loss_hp)
     trainer.remove_callback(PrinterCallback); trainer.remove_callback(ProgressCallback)  # no raw log dicts on screen:
     if progress: trainer.add_callback(BarOnlyProgress)  # they are in train_results.json and training.png
-    checkpoint = last_checkpoint(config.output_dir) if resume else None
     result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     if non_finite([p for p in trainer.model.parameters() if p.requires_grad]):
         raise TrainingError(f"{config.output_dir}: the trained weights are not finite; not saved")
@@ -405,11 +447,13 @@ def train_preference(
     results = {"method": config.method, "model": str(model), "data": data if isinstance(data, str) else "Dataset",
                "examples": len(ds), "k": config.k or len(ds[0]["responses"]), "loss_hyperparameters": trainer.loss_hp,
                "load_in_4bit": config.load_in_4bit,  # evaluation loads the adapter on the base it was trained on
+               "data_fingerprint": data_fingerprint(ds),
                "learning_rate": config.learning_rate, "global_step": trainer.state.global_step,
                "train_loss": result.training_loss, "resumed_from": str(checkpoint) if checkpoint else None,
                "final": next((h for h in reversed(history) if "loss" in h), {}), "metrics": result.metrics,
                "seconds": round(time.time() - t0, 1), "log_history": history}
     if trainer.args.should_save:
+        write_atomic(Path(config.output_dir, "README.md"), model_card(results, str(model)))  # peft's empty template, replaced
         write_atomic(Path(config.output_dir, "train_results.json"), json.dumps(results, indent=2, default=str))  # the "finished" mark: whole or absent
         plot_training(history, f"{config.method}: {len(ds)} examples of {results['data']}",
                       Path(config.output_dir) / "training.png")

@@ -26,6 +26,9 @@ def files(tmp_path_factory):
     hh = d / "hhdata" / "hh-rlhf" / "harmless-base"; hh.mkdir(parents=True)
     with gzip.open(hh / "test.jsonl.gz", "wt") as f: f.write(json.dumps({"chosen": "no role tags", "rejected": "none here"}) + "\n")
     user = d / "users_folder"; user.mkdir(); (user / "notes.txt").write_text("mine")
+    (d / "broken.yaml").write_text("method: [clha\n")
+    (d / "listval.yaml").write_text("learning_rate: [1, 2]\n")
+    (d / "typo.yaml").write_text("learnig_rate: 1.0e-4\n")
     return d
 
 
@@ -74,10 +77,16 @@ def cases(d: Path):
         (["rescore", str(d / "deep.jsonl"), out, "--rm", "no/such-rm"], "JSON nested too deeply"),  # data before the model
         (["rescore", g, out, "--batch-size", "0"], "--batch-size: expected a positive number"),
         (["rescore", g, out, "--threshold", "lots"], "threshold: expected"),
+        (["train", "--config", str(d / "broken.yaml")], "broken.yaml: not valid YAML"),
+        (["train", "--config", str(d / "listval.yaml")], "option 'learning_rate': expected a single value"),
+        (["train", "--config", str(d / "typo.yaml")], "no option 'learnig_rate'; did you mean 'learning_rate'"),
+        (["rm", "train", "--config", str(d / "typo.yaml")], "clha rm train: no option 'learnig_rate'"),
+        (["train", "--model_name_or_path", "x", "--output", str(d / "r10")], "no option 'model_name_or_path' (TRL's name); use 'model'"),
+        (["train", "--method", "dpo", "--resume-from-checkpoint", str(d / "a_folder"), "--output", str(d / "r11")], "not a checkpoint"),
     ]
 
 
-@pytest.mark.parametrize("i", range(38))
+@pytest.mark.parametrize("i", range(44))
 def test_bad_input_is_refused_in_one_line(files, i, capsys, monkeypatch):
     monkeypatch.chdir(files)
     argv, expected = cases(files)[i]
@@ -90,7 +99,7 @@ def test_bad_input_is_refused_in_one_line(files, i, capsys, monkeypatch):
 
 
 def test_the_catalogue_is_all_run():
-    assert len(cases(Path("x"))) == 38
+    assert len(cases(Path("x"))) == 44
 
 
 def test_hh_files_without_role_tags(files, capsys, monkeypatch):
