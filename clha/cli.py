@@ -21,12 +21,13 @@ __all__ = ['TRL_NAMES', 'COMMANDS', 'validate', 'demo', 'rm_train', 'rescore', '
 
 # %% ../nbs/99_cli.ipynb #aaea2a93
 def validate(
-    path: str,        # a .jsonl/.jsonl.gz file of ranked examples, or a data spec ("embedded", "hh:harmless-base")
-    split: str = None, # for a data spec: "train" or "test"
+    path: str,          # a .jsonl/.jsonl.gz file of ranked examples, or a data spec ("embedded", "hh:harmless-base", "hf:NAME@SPLIT")
+    split: str = None,  # for a data spec: "train" or "test"
+    columns: str = None, # for hf: data, our fields from its columns: prompt=question,chosen=good,rejected=bad
 ):
     "Check a ranked-examples file and summarise it."
     from clha.data import is_data_spec, load_data, summarize
-    ds = load_data(path, split=split or ("train" if is_data_spec(path) else None))
+    ds = load_data(path, split=split or ("train" if is_data_spec(path) else None), columns=columns)
     s = summarize(ds)
     ks = ", ".join(f"K={k} ({n})" for k, n in s["K"].items())
     print(f"{path}: ok: {s['examples']} examples; {ks}; fields: prompt, responses, "
@@ -126,6 +127,7 @@ class TrainScript:
     max_train: int | None = field(default=None, metadata={"help": "train on the first N examples only"})
     rescore_with: str | None = field(default=None, metadata={"help": "a reward model (folder, hub id, embedded) to score and rerank the data with first"})
     resume: bool = field(default=False, metadata={"help": "continue from the last complete checkpoint in --output"})
+    columns: str | None = field(default=None, metadata={"help": "for hf: data, our fields from its columns: prompt=question,chosen=good,rejected=bad"})
 
 # %% ../nbs/99_cli.ipynb #b413955d
 def train(argv: list[str]):
@@ -138,7 +140,7 @@ def train(argv: list[str]):
         flag = next((u for u in unknown if u.startswith("-")), unknown[0])
         raise DataError(_unknown_option(flag.lstrip("-").split("=")[0], train_options(), "clha train"))
     r = train_preference(config, script.model, script.data, script.split, script.max_train, script.rescore_with,
-                         resume=script.resume)
+                         resume=script.resume, columns=script.columns)
     last = r["final"]
     print(f"{r['method']}: {r['global_step']} steps on {r['examples']} examples (K={r['k']}) in {r['seconds']:.0f} s"
           + (f", resumed from {r['resumed_from']}" if r["resumed_from"] else "") + "\n"

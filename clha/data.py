@@ -19,8 +19,8 @@ from datasets import Dataset, DatasetDict, Features, List, Value
 __all__ = ['logger', 'HH_SUBSETS', 'HH_HUB_ID', 'RANKED_FEATURES', 'PROMPT_STYLES', 'FLOAT32_MAX', 'DataError',
            'parse_transcript', 'render_hh', 'hh_pair', 'ranked_dataset', 'checkout_dir', 'data_dir', 'parse_hh_rows',
            'load_hh', 'prompt_messages', 'render_prompt', 'ranked_example', 'load_ranked', 'summarize', 'atomic_write',
-           'write_atomic', 'check_output_file', 'check_output_folder', 'save_ranked', 'hash_split', 'is_data_spec',
-           'load_data', 'flip_pairs']
+           'write_atomic', 'check_output_file', 'check_output_folder', 'save_ranked', 'hash_split', 'parse_columns',
+           'load_hub', 'is_data_spec', 'load_data', 'flip_pairs']
 
 # %% ../nbs/00_data.ipynb #a002d18c
 class DataError(ValueError):
@@ -33,7 +33,7 @@ HH_SUBSETS = ("harmless-base", "helpful-base", "helpful-online", "helpful-reject
 HH_HUB_ID = "Anthropic/hh-rlhf"
 
 # %% ../nbs/00_data.ipynb #bef0c805
-_ROLE_TAGS = (("Human:", "human"), ("Assistant:", "assistant"))
+_ROLE_TAGS = (("Human:", "human"), ("Assistant:", "assistant"), ("System:", "system"))  # System: conversational data only
 
 def _role_of(chunk: str) -> tuple[str, str] | None:
     for tag, role in _ROLE_TAGS:
@@ -53,12 +53,16 @@ def parse_transcript(
             if turns and not pro_compat: turns[-1][1] += "\n\n" + chunk
             continue
         role, body = tagged
+        if role == "system" and turns:  # only a dialogue's first turn can be a system message: elsewhere it is text
+            if not pro_compat: turns[-1][1] += "\n\n" + chunk
+            continue
         if turns and turns[-1][0] == role: turns[-1][1] += "\n" + body.strip()
         else: turns.append([role, body])
     return [(role, body.strip()) for role, body in turns]
 
 # %% ../nbs/00_data.ipynb #b35b1692
-_TAG_OF = {"human": "Human", "assistant": "Assistant"}
+_TAG_OF = {"human": "Human", "assistant": "Assistant", "system": "System"}
+_DIALOGUE = ("\n\nHuman:", "\n\nSystem:")  # how an HH-format prompt (conversational data: with a system turn) begins
 
 def render_hh(
     turns: Iterable[tuple[str, str]], # the context turns, oldest first
@@ -216,9 +220,9 @@ def prompt_messages(
     prompt: str, # an HH-format prompt, or any plain text (treated as one user message)
 ) -> list[dict]: # [{"role": "user" | "assistant", "content": str}]
     "Chat messages for a prompt."
-    turns = parse_transcript(prompt) if prompt.startswith("\n\nHuman:") else [("human", prompt.strip())]
+    turns = parse_transcript(prompt) if prompt.startswith(_DIALOGUE) else [("human", prompt.strip())]
     if turns and turns[-1] == ("assistant", ""): turns = turns[:-1]  # the generation cue
-    return [{"role": "user" if role == "human" else "assistant", "content": body} for role, body in turns]
+    return [{"role": {"human": "user"}.get(role, role), "content": body} for role, body in turns]
 
 # %% ../nbs/00_data.ipynb #c27b1d09
 PROMPT_STYLES = ("hh", "chat")
@@ -229,7 +233,7 @@ def render_prompt(
     tokenizer=None,     # needed for style="chat"
 ) -> str:
     "The text a model is conditioned on for `prompt`."
-    if style == "hh": return prompt if prompt.startswith("\n\nHuman:") else render_hh([("human", prompt.strip())])
+    if style == "hh": return prompt if prompt.startswith(_DIALOGUE) else render_hh([("human", prompt.strip())])
     if style != "chat": raise ValueError(f"prompt style {style!r}: expected one of {', '.join(PROMPT_STYLES)}")
     if tokenizer is None or not getattr(tokenizer, "chat_template", None):
         raise ValueError("prompt style 'chat' needs a tokenizer with a chat template")
@@ -271,6 +275,60 @@ def _check_meta(v, where: str) -> dict:
             raise DataError(f"{where}: field 'meta.{k}': expected {'true or false' if t is bool else t.__name__}, got {v[k]!r}")
     return {k: v[k] for k in _META_TYPES if v.get(k) is not None}
 
+# %% ../nbs/00_data.ipynb #b6554dd3
+_CHAT_ROLES = {"system": "system", "user": "human", "assistant": "assistant"}
+
+def _is_conversational(obj: dict) -> bool:
+    return isinstance(obj.get("prompt"), list) or ("prompt" not in obj and isinstance(obj.get("chosen"), list))
+
+def _check_messages(v, where: str, field: str) -> list[tuple[str, str]]:
+    "(role, text) turns of a message list, HH role names; a one-line `DataError` for anything else."
+    if not isinstance(v, list) or not v: raise DataError(f"{where}: field '{field}': expected a non-empty list of messages, got {_kind(v)}")
+    turns = []
+    for i, m in enumerate(v):
+        f = f"{field}[{i}]"
+        if not isinstance(m, dict): raise DataError(f"{where}: field '{f}': expected a message {{\"role\", \"content\"}}, got {_kind(m)}")
+        if m.get("role") not in _CHAT_ROLES:
+            raise DataError(f"{where}: field '{f}.role': expected one of system, user, assistant, got {m.get('role')!r}")
+        if m["role"] == "system" and i: raise DataError(f"{where}: field '{f}': a system message can only come first")
+        turns.append((_CHAT_ROLES[m["role"]], _check_text(m.get("content"), where, f"{f}.content")))
+    return turns
+
+def _reply(v, where: str, field: str) -> str:
+    "A response given as a string or as a list holding one assistant message."
+    if isinstance(v, str): return _check_text(v, where, field)
+    turns = _check_messages(v, where, field)
+    if [r for r, _ in turns] != ["assistant"]:
+        raise DataError(f"{where}: field '{field}': expected one assistant message, got roles {[_ROLE_NAMES[r] for r, _ in turns]}")
+    return turns[0][1]
+
+_ROLE_NAMES = {v: k for k, v in _CHAT_ROLES.items()}
+
+# %% ../nbs/00_data.ipynb #5c3bc36f
+def _conversation(obj: dict, where: str) -> tuple[str, list[str]]:
+    "(HH-text prompt, responses) of a conversational row: explicit prompt, implicit prompt, or ranked message lists."
+    if "prompt" in obj:
+        prompt = _check_messages(obj["prompt"], where, "prompt")
+        if "responses" in obj:
+            if not isinstance(obj["responses"], list) or len(obj["responses"]) < 2:
+                raise DataError(f"{where}: field 'responses': expected a list of at least 2 responses")
+            answers = {f"responses[{i}]": r for i, r in enumerate(obj["responses"])}
+        else:
+            for need in ("chosen", "rejected"):
+                if need not in obj: raise DataError(f"{where}: field '{need}': missing (expected 'responses' or 'chosen' and 'rejected')")
+            answers = {k: obj[k] for k in ("chosen", "rejected")}
+        responses = [_reply(v, where, k) for k, v in answers.items()]
+    else:  # TRL's implicit prompt: two whole conversations that differ only in their last turn
+        chosen, rejected = _check_messages(obj["chosen"], where, "chosen"), _check_messages(obj.get("rejected"), where, "rejected")
+        for name, conv in (("chosen", chosen), ("rejected", rejected)):
+            if conv[-1][0] != "assistant" or len(conv) < 2:
+                raise DataError(f"{where}: field '{name}': expected a conversation ending with the assistant's reply")
+        if chosen[:-1] != rejected[:-1]: raise DataError(f"{where}: fields 'chosen' and 'rejected': expected the same conversation up to the last turn")
+        prompt, responses = chosen[:-1], [chosen[-1][1], rejected[-1][1]]
+    if prompt[-1][0] == "assistant":
+        raise DataError(f"{where}: field 'prompt': ends on an assistant turn (expected the turn the responses answer)")
+    return render_hh(prompt), responses
+
 # %% ../nbs/00_data.ipynb #e02c5098
 def ranked_example(
     obj,                  # one parsed JSON line
@@ -278,6 +336,11 @@ def ranked_example(
 ) -> dict:                # a ranked example
     "Validate one line of ranked JSONL and return it as a ranked example."
     if not isinstance(obj, dict): raise DataError(f"{where}: expected a JSON object, got {_kind(obj)}")
+    if _is_conversational(obj):
+        prompt, responses = _conversation(obj, where)
+        file, line = where.rsplit(":", 1)
+        return {"prompt": prompt, "responses": responses, "rewards": _check_rewards(obj.get("rewards"), len(responses), where),
+                "meta": _meta(**{"source": file, "line": int(line), **_check_meta(obj.get("meta"), where)})}
     if "prompt" not in obj: raise DataError(f"{where}: field 'prompt': missing (expected a non-blank string)")
     prompt = _check_text(obj["prompt"], where, "prompt")
     has_pair = "chosen" in obj or "rejected" in obj
@@ -410,6 +473,49 @@ def hash_split(
     is_test = np.array([_unit_hash(p, salt) < test_fraction for p in dataset["prompt"]], dtype=bool)
     return DatasetDict(train=dataset.select(np.flatnonzero(~is_test)), test=dataset.select(np.flatnonzero(is_test)))
 
+# %% ../nbs/00_data.ipynb #18bb2f88
+def parse_columns(columns: str | dict | None) -> dict[str, str]:
+    "{our field: the dataset's column} from 'prompt=question,chosen=good' (or a dict)."
+    if not columns: return {}
+    if isinstance(columns, dict): return dict(columns)
+    pairs = [c.split("=", 1) for c in str(columns).split(",") if c.strip()]
+    if any(len(p) != 2 or not p[0].strip() or not p[1].strip() for p in pairs):
+        raise DataError(f"--columns {columns!r}: expected OURS=THEIRS pairs separated by commas, e.g. prompt=question,chosen=good")
+    known = {"prompt", "chosen", "rejected", "responses", "rewards"}
+    mapping = {a.strip(): b.strip() for a, b in pairs}
+    if set(mapping) - known: raise DataError(f"--columns: unknown field {sorted(set(mapping) - known)[0]!r}; expected some of {', '.join(sorted(known))}")
+    return mapping
+
+def _open_hub(name: str, config: str | None, split: str):
+    from datasets import DatasetDict, load_dataset, load_from_disk
+    p = Path(name)
+    if p.is_dir() and ((p / "dataset_info.json").is_file() or (p / "dataset_dict.json").is_file()):
+        ds = load_from_disk(str(p))
+        return ds[split] if isinstance(ds, DatasetDict) else ds
+    if p.suffix == ".parquet" or (p.is_dir() and any(p.glob("*.parquet"))):
+        files = str(p) if p.is_file() else str(p / "*.parquet")
+        return load_dataset("parquet", data_files={split: files}, split=split)
+    return load_dataset(name, config, split=split)
+
+def load_hub(
+    spec: str,                          # "hf:OWNER/NAME[:CONFIG][@SPLIT]", or a local folder / parquet file after hf:
+    columns: str | dict | None = None,  # see `parse_columns`
+) -> Dataset:
+    "Ranked examples from a Hugging Face dataset, validated row by row."
+    name, _, split = spec[3:].partition("@")
+    name, _, config = name.partition(":") if not Path(name).exists() else (name, "", "")
+    split, mapping = split or "train", parse_columns(columns)
+    try: rows = _open_hub(name, config or None, split)
+    except Exception as e:
+        raise DataError(f"{spec}: cannot load ({type(e).__name__}: {str(e).splitlines()[0][:160]}); offline, pass a folder "
+                        "written by save_to_disk or parquet files") from None
+    absent = [theirs for theirs in mapping.values() if theirs not in rows.column_names]
+    if absent: raise DataError(f"{spec}: --columns names {absent[0]!r}, which the dataset lacks (its columns: {', '.join(rows.column_names)})")
+    theirs_to_ours = {t: o for o, t in mapping.items()}
+    examples = [ranked_example({theirs_to_ours.get(k, k): v for k, v in row.items()}, f"{spec}:{i}") for i, row in enumerate(rows, 1)]
+    if not examples: raise DataError(f"{spec}: no rows")
+    return ranked_dataset(examples)
+
 # %% ../nbs/00_data.ipynb #6f585263
 def is_data_spec(spec: str) -> bool:
     "Whether `spec` names data by spec (`embedded`, `hh:…`, which have splits) rather than a file."
@@ -417,11 +523,14 @@ def is_data_spec(spec: str) -> bool:
 
 # %% ../nbs/00_data.ipynb #dd032627
 def load_data(
-    spec: str = "embedded",  # "embedded", "hh:SUBSET[,SUBSET]" or a JSONL path
-    split: str | None = "train", # "train" or "test" (for a file: None or "all")
+    spec: str = "embedded",  # "embedded", "hh:SUBSET[,SUBSET]", "hf:NAME[:CONFIG][@SPLIT]" or a JSONL path
+    split: str | None = "train", # "train" or "test" (for a file or an hf: spec: None or "all")
     pro_compat: bool = False,    # HH parsing as the reference preprocessing does
+    columns: str | dict | None = None, # for hf:, our field names from the dataset's: "prompt=question,chosen=good,rejected=bad"
 ) -> Dataset:
     "Ranked examples named by a data spec (see above)."
+    if spec.startswith("hf:"): return load_hub(spec, columns)
+    if columns: raise DataError(f"--columns: only for hf: data, not {spec!r}")
     if spec == "embedded":
         if split not in ("train", "test"): raise DataError(f"data 'embedded': split {split!r}; expected 'train' or 'test'")
         return hash_split(load_hh(subsets=("harmless-base",), split="test", pro_compat=pro_compat))[split]

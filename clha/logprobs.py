@@ -16,7 +16,22 @@ from torch import Tensor
 from .data import render_prompt
 
 # %% auto #0
-__all__ = ['tokenize_ranked', 'RankedCollator', 'token_logps', 'sequence_logps', 'shared_prompt_logps', 'packed_logps']
+__all__ = ['chat_reply_affixes', 'tokenize_ranked', 'RankedCollator', 'token_logps', 'sequence_logps', 'shared_prompt_logps',
+           'packed_logps']
+
+# %% ../nbs/04_logprobs.ipynb #2725f637
+_MARK = "CLHA-REPLY-MARK"
+
+def chat_reply_affixes(tokenizer) -> tuple[str, str]:
+    "(before, after): what the tokenizer's chat template writes around an assistant reply that follows its generation prompt."
+    msgs = [{"role": "user", "content": "Hi?"}]
+    cue = tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+    full = tokenizer.apply_chat_template(msgs + [{"role": "assistant", "content": _MARK}], tokenize=False)
+    if not full.startswith(cue) or _MARK not in full[len(cue):]:
+        raise ValueError("the tokenizer's chat template does not write the assistant's reply right after its generation "
+                         "prompt, so replies cannot be scored apart from the prompt; use --style hh")
+    before, after = full[len(cue):].split(_MARK, 1)
+    return before, after.rstrip()  # the turn ends with its end-of-turn token; what separates it from a next turn is not the reply's
 
 # %% ../nbs/04_logprobs.ipynb #743194ec
 def tokenize_ranked(
@@ -37,9 +52,13 @@ def tokenize_ranked(
     if len(prompt_ids) > max_prompt_tokens:
         keep_bos = tokenizer.bos_token_id is not None and prompt_ids[0] == tokenizer.bos_token_id
         prompt_ids = prompt_ids[:1] * keep_bos + prompt_ids[len(prompt_ids) - max_prompt_tokens + keep_bos:]
-    sep, room = (" " if style == "hh" else ""), max_length - len(prompt_ids)
-    eos = [tokenizer.eos_token_id] if add_eos else []
-    response_ids = [(tokenizer(sep + r, add_special_tokens=False).input_ids + eos)[:room] for r in responses]
+    room = max_length - len(prompt_ids)
+    if style == "chat":  # each reply as the template writes an assistant turn, its end-of-turn token included (not add_eos)
+        before, after = chat_reply_affixes(tokenizer)
+        response_ids = [tokenizer(before + r + after, add_special_tokens=False).input_ids[:room] for r in responses]
+    else:
+        eos = [tokenizer.eos_token_id] if add_eos else []
+        response_ids = [(tokenizer(" " + r, add_special_tokens=False).input_ids + eos)[:room] for r in responses]
     return {"prompt_ids": prompt_ids, "response_ids": response_ids}
 
 # %% ../nbs/04_logprobs.ipynb #6bd05843

@@ -21,7 +21,7 @@ from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 from .data import PROMPT_STYLES, DataError, is_data_spec, load_data, write_atomic
 from .models import EMBEDDED, ModelError, default_device, load_policy, load_tokenizer, lora_config, mixed_precision
 from .rescoring import pair_gaps, parse_threshold, rescore, resolve_sft_gate, resolve_threshold
-from .logprobs import RankedCollator, _unwrap_parallel, sequence_logps
+from .logprobs import RankedCollator, _unwrap_parallel, chat_reply_affixes, sequence_logps
 from fastcore.basics import patch
 from .losses import LOSSES, LossError, Scores, check_range, loss_hyperparameters
 
@@ -371,9 +371,10 @@ def load_training_data(
     max_train: int | None = None,    # keep the first N examples
     rescore_with: str | None = None, # a reward model (folder, hub id, "embedded") to score and rerank with
     progress: bool = True,
+    columns: str | None = None,      # for hf: data, our fields from its columns (see `clha.data.parse_columns`)
 ) -> Dataset:
     "Training examples, optionally cut to `max_train` and rescored (best first by reward)."
-    ds = load_data(data, split=split if is_data_spec(data) else None)
+    ds = load_data(data, split=split if is_data_spec(data) else None, columns=columns)
     if max_train is not None:
         if max_train < 1: raise DataError(f"--max-train: expected a positive number, got {max_train}")
         ds = ds.select(range(min(max_train, len(ds))))
@@ -420,13 +421,18 @@ def train_preference(
     eval_data: Dataset | None = None,
     resume: bool = False,            # continue from the last complete checkpoint in the output folder
     progress: bool = True,
+    columns: str | None = None,      # for hf: data, our fields from its columns
 ) -> dict:                           # train_results.json's content
     "Train a policy with `config.method` on ranked data; save it and its results in `config.output_dir`."
     t0 = time.time()
-    ds = data if isinstance(data, Dataset) else load_training_data(data, split, max_train, rescore_with, progress)
+    ds = data if isinstance(data, Dataset) else load_training_data(data, split, max_train, rescore_with, progress, columns)
     loss_hp = check_training_data(ds, config)  # fail before the model loads; the trainer reuses the result
     checkpoint = resume_point(config, resume)
     tok = load_tokenizer(model)
+    if config.style == "chat":  # before the model loads: the template must exist and write replies apart from the prompt
+        if not getattr(tok, "chat_template", None): raise DataError(f"--style chat: the tokenizer of {model} has no chat template; use --style hh")
+        try: chat_reply_affixes(tok)
+        except ValueError as e: raise DataError(f"--style chat: {e}") from None
     lora = lora_config(config.lora_r, config.lora_alpha, config.lora_dropout,
                        config.lora_targets if config.lora_targets == "all-linear" else config.lora_targets.split(",")) if config.lora_r else None
     if config.load_in_4bit and lora is None: raise ModelError("--load-in-4bit needs LoRA (a 4-bit model cannot be trained in full)")

@@ -29,6 +29,19 @@ def files(tmp_path_factory):
     (d / "broken.yaml").write_text("method: [clha\n")
     (d / "listval.yaml").write_text("learning_rate: [1, 2]\n")
     (d / "typo.yaml").write_text("learnig_rate: 1.0e-4\n")
+    from datasets import Dataset
+    Dataset.from_dict({"question": ["Hi?"], "good": ["Hello!"], "bad": ["Go away."]}).save_to_disk(d / "hubset")
+    msg = lambda role, content: {"role": role, "content": content}
+    for name, row in {"conv_bad_role": {"prompt": [msg("robot", "x")], "chosen": "a", "rejected": "b"},
+                      "conv_ends_assistant": {"prompt": [msg("user", "x"), msg("assistant", "y")], "chosen": "a", "rejected": "b"},
+                      "conv_no_reply": {"chosen": [msg("user", "x")], "rejected": [msg("user", "x")]},
+                      "conv_bad_content": {"prompt": [msg("user", "x")], "chosen": [msg("assistant", ["a"])], "rejected": "b"},
+                      "conv": {"prompt": [msg("user", "Hi?")], "chosen": [msg("assistant", "Hello!")], "rejected": "Go away."}}.items():
+        (d / f"{name}.jsonl").write_text(json.dumps(row) + "\n")
+    from clha.models import save_tiny
+    tok_dir = save_tiny(d / "no_template")
+    cfg = json.loads((tok_dir / "tokenizer_config.json").read_text()); cfg.pop("chat_template", None)
+    (tok_dir / "tokenizer_config.json").write_text(json.dumps(cfg)); (tok_dir / "chat_template.jinja").unlink(missing_ok=True)
     return d
 
 
@@ -83,10 +96,19 @@ def cases(d: Path):
         (["rm", "train", "--config", str(d / "typo.yaml")], "clha rm train: no option 'learnig_rate'"),
         (["train", "--model_name_or_path", "x", "--output", str(d / "r10")], "no option 'model_name_or_path' (TRL's name); use 'model'"),
         (["train", "--method", "dpo", "--resume-from-checkpoint", str(d / "a_folder"), "--output", str(d / "r11")], "not a checkpoint"),
+        (["validate", "hf:nobody/no-such-dataset-clha"], "hf:nobody/no-such-dataset-clha: cannot load"),
+        (["validate", f"hf:{d / 'hubset'}", "--columns", "prompt=query,chosen=good,rejected=bad"], "--columns names 'query', which the dataset lacks"),
+        (["train", "--method", "dpo", "--data", f"hf:{d / 'hubset'}", "--columns", "prompt", "--output", str(d / "r12")], "expected OURS=THEIRS pairs"),
+        (["validate", str(d / "conv_bad_role.jsonl")], "field 'prompt[0].role': expected one of system, user, assistant"),
+        (["validate", str(d / "conv_ends_assistant.jsonl")], "field 'prompt': ends on an assistant turn"),
+        (["validate", str(d / "conv_no_reply.jsonl")], "field 'chosen': expected a conversation ending with the assistant's reply"),
+        (["validate", str(d / "conv_bad_content.jsonl")], "field 'chosen[0].content': expected a non-blank string, got list"),
+        (["train", "--method", "dpo", "--style", "chat", "--model", str(d / "no_template"), "--data", str(d / "conv.jsonl"),
+          "--output", str(d / "r13")], "chat template"),
     ]
 
 
-@pytest.mark.parametrize("i", range(44))
+@pytest.mark.parametrize("i", range(52))
 def test_bad_input_is_refused_in_one_line(files, i, capsys, monkeypatch):
     monkeypatch.chdir(files)
     argv, expected = cases(files)[i]
@@ -99,7 +121,7 @@ def test_bad_input_is_refused_in_one_line(files, i, capsys, monkeypatch):
 
 
 def test_the_catalogue_is_all_run():
-    assert len(cases(Path("x"))) == 44
+    assert len(cases(Path("x"))) == 52
 
 
 def test_hh_files_without_role_tags(files, capsys, monkeypatch):
