@@ -17,7 +17,7 @@ from .data import DataError
 
 # %% auto #0
 __all__ = ['TRL_NAMES', 'COMMANDS', 'validate', 'demo', 'rm_train', 'rescore', 'TrainScript', 'train', 'train_options',
-           'expand_config', 'evaluate', 'reproduce', 'study_noise', 'study_report', 'main']
+           'expand_config', 'evaluate', 'reproduce', 'study_noise', 'study_report', 'augment', 'main']
 
 # %% ../nbs/99_cli.ipynb #aaea2a93
 def validate(
@@ -272,10 +272,49 @@ def study_report(
     print((Path(results) / "report.md").read_text())
     print(f"{s['runs']['finished']} of {s['runs']['planned']} planned runs; wrote {results}/summary.json, {results}/report.md and {figures}/noise_study*.png")
 
+# %% ../nbs/99_cli.ipynb #87a6fdd1
+def augment(argv: list[str]):
+    "Turn pairs into longer rankings: generate candidates, score every response with a reward model, sort."
+    import argparse, math
+    ap = argparse.ArgumentParser(prog="clha augment", description=augment.__doc__)
+    ap.add_argument("input", help="a data spec (embedded, hh:SUBSET, hf:NAME) or a ranked JSONL file")
+    ap.add_argument("output", help="the ranked JSONL file to write")
+    ap.add_argument("--model", action="append", required=True, help="a model that writes candidates (repeat for several)")
+    ap.add_argument("--n", type=int, default=1, help="candidates per prompt and model")
+    ap.add_argument("--rm", default="embedded:train", help="the reward model that scores and sorts every response")
+    ap.add_argument("--split", default=None, help="for a data spec: train or test (default train)")
+    ap.add_argument("--limit", type=int, default=None, help="the first N examples only")
+    ap.add_argument("--temperature", type=float, default=0.7, help="sampling temperature (0: greedy, with --n 1)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--max-new-tokens", type=int, default=64)
+    ap.add_argument("--device", default=None, help="where the reward model scores (default: the GPU if there is one)")
+    ap.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
+    a = ap.parse_args(argv)
+    from clha.augment import augment as run
+    from clha.data import check_output_file, is_data_spec, load_data
+    from clha.models import load_tokenizer
+    from clha.rewards import load_reward_model
+    for name, v in (("--n", a.n), ("--max-new-tokens", a.max_new_tokens), ("--limit", a.limit if a.limit is not None else 1)):
+        if v < 1: raise DataError(f"{name}: expected a positive number, got {v}")
+    if not (math.isfinite(a.temperature) and a.temperature >= 0): raise DataError(f"--temperature: expected a number ≥ 0, got {a.temperature}")
+    if a.n > 1 and a.temperature == 0: raise DataError("--n above 1 needs --temperature above 0 (greedy decoding writes one reply n times)")
+    if Path(a.output).exists() and not a.overwrite and not Path(a.output).is_dir():
+        raise DataError(f"{a.output}: exists; pass --overwrite to replace it")
+    check_output_file(a.output)
+    data = load_data(a.input, split=a.split or ("train" if is_data_spec(a.input) else None))
+    if a.limit: data = data.select(range(min(a.limit, len(data))))
+    for m in a.model: load_tokenizer(m)  # an unknown model fails now, in one line, before a reward model loads
+    rm = load_reward_model(a.rm, device=a.device)
+    s = run(data, a.model, rm, a.output, a.n, a.temperature, a.seed, a.max_new_tokens)
+    print(f"wrote {a.output}: {s['examples']} rankings, K {s['K']}; candidates kept {s['kept']}, dropped {s['dropped'] or 'none'}; "
+          f"a candidate tops {s['candidate_on_top']:.0%} of rankings and beats a human reply in {s['candidate_beats_human']:.0%} "
+          f"of comparisons; {s['seconds']:.0f} s")
+augment.raw_args = True
+
 # %% ../nbs/99_cli.ipynb #51dbd446
 COMMANDS: dict[str, Callable] = {"validate": validate, "rm train": rm_train, "rescore": rescore, "train": train,
                                   "eval": evaluate, "demo": demo, "reproduce": reproduce, "study noise": study_noise,
-                                  "study report": study_report}
+                                  "study report": study_report, "augment": augment}
 
 def _usage() -> str:
     width = max(map(len, COMMANDS))

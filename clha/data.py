@@ -71,8 +71,9 @@ def render_hh(
     return "".join(f"\n\n{_TAG_OF[role]}: {body}" for role, body in turns) + "\n\nAssistant:"
 
 # %% ../nbs/00_data.ipynb #04f32566
-def _meta(source=None, line=None, subset=None, split=None, flipped=False, reranked=False) -> dict:
-    return {"source": source, "line": line, "subset": subset, "split": split, "flipped": flipped, "reranked": reranked}
+def _meta(source=None, line=None, subset=None, split=None, flipped=False, reranked=False, authors=None) -> dict:
+    return {"source": source, "line": line, "subset": subset, "split": split, "flipped": flipped, "reranked": reranked,
+            "authors": authors}
 
 def hh_pair(
     chosen: str,              # the preferred transcript
@@ -95,7 +96,8 @@ RANKED_FEATURES = Features({
     "responses": List(Value("string")),
     "rewards": List(Value("float64")),  # None until a reward model scores the responses
     "meta": {"source": Value("string"), "line": Value("int64"), "subset": Value("string"),
-             "split": Value("string"), "flipped": Value("bool"), "reranked": Value("bool")},
+             "split": Value("string"), "flipped": Value("bool"), "reranked": Value("bool"),
+             "authors": List(Value("string"))},  # who wrote each response, in order ("human", a model); None: not recorded
 })
 
 def ranked_dataset(examples: list[dict]) -> Dataset:
@@ -264,15 +266,16 @@ def _check_rewards(v, k: int, where: str) -> list[float] | None:
             raise DataError(f"{where}: field 'rewards[{i}]': expected a finite number within ±3.4e38 (float32), got {shown}")
     return [float(r) for r in v]
 
-_META_TYPES = {"source": str, "line": int, "subset": str, "split": str, "flipped": bool, "reranked": bool}
+_META_TYPES = {"source": str, "line": int, "subset": str, "split": str, "flipped": bool, "reranked": bool, "authors": list}
 
 def _check_meta(v, where: str) -> dict:
     "Known `meta` fields of a line (provenance and flip marks written by `save_ranked`); others are ignored."
     if v is None: return {}
     if not isinstance(v, dict): raise DataError(f"{where}: field 'meta': expected an object, got {_kind(v)}")
     for k, t in _META_TYPES.items():
-        if v.get(k) is not None and (not isinstance(v[k], t) or (t is int and isinstance(v[k], bool))):
-            raise DataError(f"{where}: field 'meta.{k}': expected {'true or false' if t is bool else t.__name__}, got {v[k]!r}")
+        if v.get(k) is not None and (not isinstance(v[k], t) or (t is int and isinstance(v[k], bool))
+                                     or (t is list and not all(isinstance(a, str) for a in v[k]))):
+            raise DataError(f"{where}: field 'meta.{k}': expected {'true or false' if t is bool else 'a list of strings' if t is list else t.__name__}, got {v[k]!r}")
     return {k: v[k] for k in _META_TYPES if v.get(k) is not None}
 
 # %% ../nbs/00_data.ipynb #b6554dd3
@@ -543,7 +546,9 @@ def load_data(
 # %% ../nbs/00_data.ipynb #84558c7b
 def _reverse(ex: dict) -> dict:
     rewards = ex["rewards"][::-1] if ex["rewards"] is not None else None
-    return {**ex, "responses": ex["responses"][::-1], "rewards": rewards, "meta": {**ex["meta"], "flipped": not ex["meta"]["flipped"]}}
+    authors = ex["meta"].get("authors")
+    return {**ex, "responses": ex["responses"][::-1], "rewards": rewards,
+            "meta": {**ex["meta"], "flipped": not ex["meta"]["flipped"], "authors": authors[::-1] if authors else authors}}
 
 def flip_pairs(
     dataset: Dataset,

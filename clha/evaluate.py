@@ -15,13 +15,13 @@ import torch
 from datasets import Dataset
 
 from .data import DataError, is_data_spec, load_data, write_atomic
-from .models import ModelError, default_dtype, generate, load_policy, load_tokenizer
+from .models import ModelError, default_dtype, generate, load_policy, load_tokenizer, load_trained
 from .rewards import RewardModel, load_reward_model
 
 # %% auto #0
 __all__ = ['HH_TEST_SIZES', 'PAPER_TABLE2', 'char_bleu', 'sacre_bleu', 'bootstrap_ci', 'mean_ci', 'reward_scores', 'win_rate',
            'weighted_total', 'proportional_sample', 'score_replies', 'summarize_scores', 'results_table',
-           'markdown_table', 'load_trained', 'evaluate_policy']
+           'markdown_table', 'evaluate_policy']
 
 # %% ../nbs/07_evaluate.ipynb #e9737e54
 def char_bleu(
@@ -193,28 +193,6 @@ def markdown_table(
     return "\n".join(lines)
 
 # %% ../nbs/07_evaluate.ipynb #31e3a4e6
-def load_trained(
-    path: str | Path,                 # a `clha train` output folder, a model folder, a hub id or "smollm2-135m"
-    dtype: torch.dtype | None = None,
-):
-    "(model, tokenizer) ready to generate: a LoRA adapter on its base model, merged, or on the 4-bit base it was trained on."
-    p = Path(path)
-    trained = json.loads((p / "train_results.json").read_text()) if (p / "train_results.json").is_file() else {}
-    if (p / "adapter_config.json").is_file() and trained.get("load_in_4bit"):  # QLoRA: the nf4 base + the adapter, unmerged
-        from peft import PeftModel
-        base = json.loads((p / "adapter_config.json").read_text())["base_model_name_or_path"]
-        model = PeftModel.from_pretrained(load_policy(base, quantization="4bit", dtype=dtype, train=False), p)
-        return model.eval(), load_tokenizer(p)
-    if (p / "adapter_config.json").is_file():
-        from peft import AutoPeftModelForCausalLM
-        try: model = AutoPeftModelForCausalLM.from_pretrained(p, dtype=dtype or default_dtype()).merge_and_unload()
-        except OSError as e: raise ModelError(f"{p}: cannot load the adapter's base model ({str(e).splitlines()[0]})") from None
-        if torch.cuda.is_available(): model = model.cuda()
-        return model.eval(), load_tokenizer(p)
-    model = load_policy(str(path), dtype=dtype)
-    if torch.cuda.is_available(): model = model.cuda()
-    return model.eval(), load_tokenizer(str(path))
-
 def _read_generations(folder: Path, settings: dict) -> list[str] | None:
     "Cached replies in `folder` if they were made with exactly `settings`."
     f = folder / "generations.jsonl"

@@ -6,7 +6,7 @@ Docs: https://clha-dev.github.io/clha/models.html.md"""
 
 # %% ../nbs/01_models.ipynb #447e7d48
 from __future__ import annotations
-import importlib.util, os, shutil, tempfile, warnings
+import importlib.util, json, os, shutil, tempfile, warnings
 from pathlib import Path
 
 import torch
@@ -26,7 +26,7 @@ warnings.filterwarnings("ignore", message=r".*`is_gradient_checkpointing` is dep
 __all__ = ['EMBEDDED', 'QUANTIZATIONS', 'CHATML_TEMPLATE', 'STOP_STRINGS', 'ModelError', 'cache_dir', 'embedded_gguf',
            'embedded_model_dir', 'resolve_model', 'load_tokenizer', 'mixed_precision', 'default_device',
            'bf16_supported', 'default_dtype', 'lora_config', 'load_policy', 'tiny_tokenizer', 'tiny_config',
-           'tiny_model', 'save_tiny', 'cut_reply', 'generate']
+           'tiny_model', 'save_tiny', 'cut_reply', 'generate', 'load_trained']
 
 # %% ../nbs/01_models.ipynb #67cc7314
 class ModelError(ValueError):
@@ -214,14 +214,15 @@ def _prompt_ids(tokenizer, prompt: str, style: str, max_prompt_tokens: int) -> l
     ids = tokenizer(render_prompt(prompt, style, tokenizer)).input_ids
     return ids[-max_prompt_tokens:]  # keep the end of the dialogue: the part the reply answers
 
-def _greedy(model, tokenizer, input_ids, attention_mask, max_new_tokens: int, stop_strings=()) -> list[list[int]]:
-    "Greedy decoding with the KV cache; a sequence leaves the batch (and the cache) as soon as it is done."
+def _greedy(model, tokenizer, input_ids, attention_mask, max_new_tokens: int, stop_strings=(), pick=None) -> list[list[int]]:
+    "Greedy decoding (or `pick(logits) -> tokens`) with the KV cache; a sequence leaves the batch (and the cache) as soon as it is done."
+    pick = pick or (lambda logits: logits.argmax(-1))
     eos = tokenizer.eos_token_id
     eos = set(eos if isinstance(eos, list) else [eos]) - {None}
     out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=(attention_mask.cumsum(-1) - 1).clamp(min=0),
                 use_cache=True, logits_to_keep=1)
     cache, rows, tokens = out.past_key_values, list(range(len(input_ids))), [[] for _ in range(len(input_ids))]
-    nxt, at = out.logits[:, -1].argmax(-1), attention_mask.sum(-1, keepdim=True)  # next token, its position
+    nxt, at = pick(out.logits[:, -1]), attention_mask.sum(-1, keepdim=True)  # next token, its position
     for step in range(max_new_tokens):
         done = set()
         for j, (r, t) in enumerate(zip(rows, nxt.tolist())):
@@ -235,7 +236,7 @@ def _greedy(model, tokenizer, input_ids, attention_mask, max_new_tokens: int, st
             nxt, attention_mask, at, rows = nxt[alive], attention_mask[alive], at[alive], [rows[j] for j in alive.tolist()]
         attention_mask = torch.cat([attention_mask, attention_mask.new_ones(len(rows), 1)], -1)
         out = model(input_ids=nxt[:, None], attention_mask=attention_mask, position_ids=at, past_key_values=cache, use_cache=True)
-        nxt, at = out.logits[:, -1].argmax(-1), at + 1
+        nxt, at = pick(out.logits[:, -1]), at + 1
     return tokens
 
 @torch.no_grad()
@@ -247,8 +248,10 @@ def generate(
     style: str = "hh",            # "hh" or "chat"
     batch_size: int = 8,
     progress: bool = True,        # show a progress bar
+    temperature: float = 0.0,     # 0: greedy (the protocol); above 0: sample from softmax(logits / temperature)
+    seed: int = 0,                # for sampling
 ) -> list[str]:                   # one reply per prompt, in order, cut at the first role tag
-    "Greedy replies to `prompts`, batched with left padding and the KV cache."
+    "Greedy (or sampled) replies to `prompts`, batched with left padding and the KV cache."
     from tqdm.auto import tqdm
     was_training, model = model.training, model.eval()
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
@@ -256,12 +259,39 @@ def generate(
     order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))  # similar lengths together: less padding
     replies = [None] * len(prompts)
     device = next(model.parameters()).device
+    if temperature < 0 or temperature != temperature: raise ValueError(f"temperature: expected a number ≥ 0, got {temperature}")
+    g = torch.Generator(device=device).manual_seed(seed)
+    sample = lambda logits: torch.multinomial(torch.softmax(logits.float() / temperature, -1), 1, generator=g).squeeze(-1)
     for start in tqdm(range(0, len(order), batch_size), desc="generating", disable=not progress, unit="batch"):
         idx = order[start:start + batch_size]
         width = max(len(encoded[i]) for i in idx)
         input_ids = torch.tensor([[pad] * (width - len(encoded[i])) + encoded[i] for i in idx], device=device)
         attention_mask = torch.tensor([[0] * (width - len(encoded[i])) + [1] * len(encoded[i]) for i in idx], device=device)
-        seqs = _greedy(model, tokenizer, input_ids, attention_mask, max_new_tokens, STOP_STRINGS if style == "hh" else ())
+        seqs = _greedy(model, tokenizer, input_ids, attention_mask, max_new_tokens, STOP_STRINGS if style == "hh" else (),
+                       sample if temperature > 0 else None)
         for i, seq in zip(idx, seqs): replies[i] = cut_reply(tokenizer.decode(seq, skip_special_tokens=True))
     model.train(was_training)
     return replies
+
+# %% ../nbs/01_models.ipynb #6b7b16fe
+def load_trained(
+    path: str | Path,                 # a `clha train` output folder, a model folder, a hub id or "smollm2-135m"
+    dtype: torch.dtype | None = None,
+):
+    "(model, tokenizer) ready to generate: a LoRA adapter on its base model, merged, or on the 4-bit base it was trained on."
+    p = Path(path)
+    trained = json.loads((p / "train_results.json").read_text()) if (p / "train_results.json").is_file() else {}
+    if (p / "adapter_config.json").is_file() and trained.get("load_in_4bit"):  # QLoRA: the nf4 base + the adapter, unmerged
+        from peft import PeftModel
+        base = json.loads((p / "adapter_config.json").read_text())["base_model_name_or_path"]
+        model = PeftModel.from_pretrained(load_policy(base, quantization="4bit", dtype=dtype, train=False), p)
+        return model.eval(), load_tokenizer(p)
+    if (p / "adapter_config.json").is_file():
+        from peft import AutoPeftModelForCausalLM
+        try: model = AutoPeftModelForCausalLM.from_pretrained(p, dtype=dtype or default_dtype()).merge_and_unload()
+        except OSError as e: raise ModelError(f"{p}: cannot load the adapter's base model ({str(e).splitlines()[0]})") from None
+        if torch.cuda.is_available(): model = model.cuda()
+        return model.eval(), load_tokenizer(p)
+    model = load_policy(str(path), dtype=dtype)
+    if torch.cuda.is_available(): model = model.cuda()
+    return model.eval(), load_tokenizer(str(path))

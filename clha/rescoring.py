@@ -47,7 +47,9 @@ def rerank_dataset(dataset: Dataset) -> Dataset:
     for ex in dataset:
         _need_rewards(ex, "reranking needs a reward per response")
         responses, rewards, changed = rerank(ex["responses"], ex["rewards"])
-        out.append({**ex, "responses": responses, "rewards": rewards, "meta": {**ex["meta"], "reranked": changed}})
+        authors = ex["meta"].get("authors")  # who wrote each response follows it, by rerank's (stable) permutation
+        if authors: authors = [authors[i] for i in sorted(range(len(authors)), key=lambda i: -ex["rewards"][i])]
+        out.append({**ex, "responses": responses, "rewards": rewards, "meta": {**ex["meta"], "reranked": changed, "authors": authors}})
     return ranked_dataset(out)
 
 # %% ../nbs/03_rescoring.ipynb #eaf90801

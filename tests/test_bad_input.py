@@ -39,6 +39,8 @@ def files(tmp_path_factory):
                       "conv": {"prompt": [msg("user", "Hi?")], "chosen": [msg("assistant", "Hello!")], "rejected": "Go away."}}.items():
         (d / f"{name}.jsonl").write_text(json.dumps(row) + "\n")
     from clha.models import save_tiny
+    from clha.rewards import new_reward_model
+    new_reward_model(str(save_tiny(d / "rm_backbone", seed=1)), max_length=64).save(d / "tiny_rm")
     tok_dir = save_tiny(d / "no_template")
     cfg = json.loads((tok_dir / "tokenizer_config.json").read_text()); cfg.pop("chat_template", None)
     (tok_dir / "tokenizer_config.json").write_text(json.dumps(cfg)); (tok_dir / "chat_template.jinja").unlink(missing_ok=True)
@@ -105,10 +107,15 @@ def cases(d: Path):
         (["validate", str(d / "conv_bad_content.jsonl")], "field 'chosen[0].content': expected a non-blank string, got list"),
         (["train", "--method", "dpo", "--style", "chat", "--model", str(d / "no_template"), "--data", str(d / "conv.jsonl"),
           "--output", str(d / "r13")], "chat template"),
+        (["augment", g, str(d / "k3.jsonl"), "--model", "no/such-model-clha", "--rm", str(d / "tiny_rm")], "no/such-model-clha: cannot load"),
+        (["augment", g, str(d / "k3.jsonl"), "--model", "x", "--n", "0"], "--n: expected a positive number"),
+        (["augment", g, str(d / "k3.jsonl"), "--model", str(d / "no_template"), "--rm", str(d / "no_rm_here")], "no reward model there"),
+        (["augment", g, str(d / "a_file.txt"), "--model", "x"], "a_file.txt: exists; pass --overwrite"),
+        (["augment", g, str(d / "k3.jsonl"), "--model", "x", "--n", "2", "--temperature", "0"], "needs --temperature above 0"),
     ]
 
 
-@pytest.mark.parametrize("i", range(52))
+@pytest.mark.parametrize("i", range(57))
 def test_bad_input_is_refused_in_one_line(files, i, capsys, monkeypatch):
     monkeypatch.chdir(files)
     argv, expected = cases(files)[i]
@@ -121,7 +128,7 @@ def test_bad_input_is_refused_in_one_line(files, i, capsys, monkeypatch):
 
 
 def test_the_catalogue_is_all_run():
-    assert len(cases(Path("x"))) == 52
+    assert len(cases(Path("x"))) == 57
 
 
 def test_hh_files_without_role_tags(files, capsys, monkeypatch):

@@ -53,10 +53,11 @@ def test_sigkill_then_resume_matches_uninterrupted_run(tiny, tmp_path):
     assert marker.exists(), "no complete checkpoint-4 before the run ended"
     proc.send_signal(signal.SIGKILL); proc.wait()
     assert not (killed / "train_results.json").exists()  # it really died before the end
-    # what a kill in the middle of writing a checkpoint leaves: a folder without the completion mark
+    # what a kill in the middle of writing a checkpoint leaves: clha's "writing" mark without the completion mark
     partial = killed / "checkpoint-6"
     if partial.exists(): (partial / "checkpoint_complete.json").unlink(missing_ok=True)
     else: partial.mkdir(); (partial / "adapter_model.safetensors").write_bytes(b"\0" * 10)
+    (partial / "checkpoint_writing.json").write_text('{"step": 6}')
 
     r = subprocess.run(train_args(tiny, killed, *RESUME, "--resume"), capture_output=True, text=True, env=ENV, timeout=300)
     assert r.returncode == 0, r.stderr
@@ -68,6 +69,8 @@ def test_sigkill_then_resume_matches_uninterrupted_run(tiny, tmp_path):
     assert a.keys() == b.keys() and all((a[k] - b[k]).abs().max() < 1e-4 for k in a)
     # no checkpoint without its completion mark is left behind
     assert all((p / "checkpoint_complete.json").exists() for p in killed.glob("checkpoint-*"))
+    # and the cut-off one was set aside, not deleted
+    assert [p.name.startswith("incomplete-checkpoint-6-") for p in killed.glob("incomplete-*")] == [True]
 
 
 def test_two_processes_train_like_one(tiny, tmp_path):

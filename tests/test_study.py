@@ -1,0 +1,63 @@
+"""The noise study's committed results recompute: a paired comparison and the go/no-go, from heldout.csv alone, with
+plain pandas (not clha.study's own code), against what summary.json reports."""
+import json, math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "noise_study"
+
+
+@pytest.fixture(scope="module")
+def committed():
+    assert (RESULTS / "heldout.csv").is_file() and (RESULTS / "summary.json").is_file(), \
+        f"{RESULTS}: the study's results are not committed (run `clha study noise`, then `clha study report`)"
+    return pd.read_csv(RESULTS / "heldout.csv"), json.loads((RESULTS / "summary.json").read_text())
+
+
+def _group(df, method, rescorer, flip_rate):
+    g = df[(df["method"] == method) & (df["rescorer"] == rescorer)]
+    return g[g["flip_rate"].isna()] if flip_rate is None or (isinstance(flip_rate, float) and math.isnan(flip_rate)) \
+        else g[np.isclose(g["flip_rate"], flip_rate)]
+
+
+def test_paired_comparisons_recompute(committed):
+    heldout, summary = committed
+    comps = summary["comparisons"]
+    # a study still under way may have no CLHA run yet; then, and only then, there is nothing to compare
+    assert bool(comps) == (heldout["method"] == "CLHA").any(), "summary.json's comparisons disagree with heldout.csv"
+    for c in comps:
+        clha_rate = c["flip_rate"] if c["rescorer"] == "learned" else None
+        other_rate = c["flip_rate"] if c["against"] in ("DPO", "robust DPO", "SFT", "CLHA w/o rescoring") or c["rescorer"] == "learned" else None
+        other_rescorer = "none" if c["against"] in ("DPO", "robust DPO", "SFT", "CLHA w/o rescoring") else c["rescorer"]
+        a = _group(heldout, "CLHA", c["rescorer"], clha_rate)[["seed", "pair_id", "correct"]]
+        b = _group(heldout, c["against"], other_rescorer, other_rate)[["seed", "pair_id", "correct"]]
+        both = a.merge(b, on=["seed", "pair_id"], suffixes=("_a", "_b"))
+        assert len(both) == c["pairs"] * c["seeds"], c
+        assert abs((both["correct_a"] - both["correct_b"]).mean() - c["diff"]) < 1e-12, c
+        assert c["lo"] <= c["diff"] <= c["hi"]
+
+
+def test_go_no_go_recomputes(committed):
+    heldout, summary = committed
+    g = _group(heldout, "DPO", "none", 0.0)
+    first = g[g["seed"] == g["seed"].min()]["correct"]
+    k, n, z = first.sum(), len(first), 1.96
+    centre, half = (k / n + z * z / (2 * n)) / (1 + z * z / n), z * math.sqrt(k / n * (1 - k / n) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    assert summary["go_no_go"]["n"] == n >= 600
+    assert abs(summary["go_no_go"]["accuracy"] - k / n) < 1e-12
+    assert abs(summary["go_no_go"]["ci95"][0] - (centre - half)) < 1e-9
+    assert summary["go_no_go"]["go"] == (centre - half > 0.5)
+
+
+def test_accuracy_table_recomputes(committed):
+    heldout, summary = committed
+    assert summary["accuracy"], "summary.json holds no accuracy row"
+    assert summary["runs"]["finished"] == heldout.groupby(["method", "rescorer", "flip_rate", "seed"], dropna=False).ngroups
+    for row in summary["accuracy"]:
+        g = _group(heldout, row["method"], row["rescorer"], row["flip_rate"])
+        assert len(g) == row["seeds"] * row["pairs"], row
+        assert abs(g["correct"].mean() - row["accuracy"]) < 1e-12, row
+        assert row["lo"] <= row["accuracy"] <= row["hi"]
