@@ -6,7 +6,7 @@ Docs: https://clha-dev.github.io/clha/reproduce.html.md"""
 
 # %% ../nbs/08_reproduce.ipynb #885a11c8
 from __future__ import annotations
-import hashlib, json, math, re, time
+import hashlib, json, math, re, time, unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -15,20 +15,21 @@ import pandas as pd
 import torch
 from datasets import Dataset
 
-from .data import DataError, flip_pairs, load_data, write_atomic
+from .data import DataError, flip_pairs, load_data, ranked_dataset, write_atomic
 from .logprobs import RankedCollator, sequence_logps
 from .losses import LOSSES
-from .models import EMBEDDED, default_device, default_dtype, load_policy, load_tokenizer
+from .models import EMBEDDED, default_device, default_dtype, load_policy, load_tokenizer, load_trained
 from .rescoring import rerank_dataset, rescore
+from .augment import add_candidates, candidate_stats, candidates
 from .rewards import RewardModel, load_reward_model, reward_model_metrics, reward_model_specs, reward_models, wilson_ci
 from .train import PreferenceConfig, adapter_off_logps, precompute_ref_logps, train_preference
 from .evaluate import evaluate_policy, markdown_table, mean_ci, results_table
 
 # %% auto #0
-__all__ = ['SCALES', 'RUNS', 'MAIN', 'SWEEP', 'DEMO_CLHA', 'Scale', 'Run', 'labelled', 'base_logps', 'with_reference', 'run_key',
-           'train_run', 'heldout_log_ratios', 'heldout_accuracy', 'paired_differences', 'reproduce', 'main_frame',
-           'frame_markdown', 'main_table', 'plot_noise_sweep', 'plot_logps_chosen', 'write_report',
-           'describe_reward_model', 'demo_noise', 'demo_policy', 'demo']
+__all__ = ['SCALES', 'RUNS', 'MAIN', 'SWEEP', 'DEMO_CLHA', 'Scale', 'Run', 'labelled', 'base_logps', 'with_reference',
+           'with_candidates', 'run_key', 'train_run', 'heldout_log_ratios', 'heldout_accuracy', 'paired_differences',
+           'accuracy_by_length', 'reproduce', 'main_frame', 'frame_markdown', 'main_table', 'plot_noise_sweep',
+           'plot_logps_chosen', 'write_report', 'describe_reward_model', 'demo_noise', 'demo_policy', 'demo']
 
 # %% ../nbs/08_reproduce.ipynb #aaf88aff
 @dataclass(frozen=True)
@@ -44,10 +45,11 @@ class Scale:
     epochs: float
     rm: str                    # the reward models, see `reward_models`
     flip_rates: tuple = (0.0, 0.1, 0.2, 0.3)
+    learning_rate: float | None = None  # every method's (None: each method's default, `METHOD_DEFAULTS`)
 
 SCALES = {
     "quick": Scale(train_pairs=64, eval_prompts=32, heldout_pairs=64, max_length=192, max_prompt_length=128,
-                   max_new_tokens=64, batch_size=4, epochs=1, rm="embedded-quick"),
+                   max_new_tokens=64, batch_size=4, epochs=1, rm="embedded-quick", learning_rate=1e-3),
     "full": Scale(train_pairs=None, eval_prompts=None, heldout_pairs=None, max_length=512, max_prompt_length=384,
                   max_new_tokens=128, batch_size=8, epochs=1, rm="embedded"),
 }
@@ -59,6 +61,7 @@ class Run:
     method: str                # a name in `clha.losses.LOSSES`
     labels: str = "human"      # "human": the data's order; "rm": re-sorted by rm_train (the papers' preprocessing)
     hp: tuple = ()             # (PreferenceConfig field, value) pairs
+    candidates: int = 0        # replies of the base policy added to each pair (Method₃: 1, so K = 3), see `with_candidates`
 
 RUNS = {
     "SFT": Run("sft"),
@@ -71,8 +74,12 @@ RUNS = {
     "CLHA": Run("clha", "rm", (("threshold", "50%"), ("sft_gate", "30%"))),
     "CLHA w/o rescoring": Run("clha", "human", (("threshold", "none"), ("sft_gating", "none"))),
     "CLHA w/o adaptive SFT": Run("clha", "rm", (("threshold", "50%"), ("sft_gating", "none"))),
+    "PRO₃": Run("pro", "rm", candidates=1),
+    "RRHF₃": Run("rrhf", "rm", candidates=1),
+    "CLHA₃": Run("clha", "rm", (("threshold", "50%"), ("sft_gate", "30%")), candidates=1),
 }
-MAIN = ("SFT", "DPO", "PRO", "RRHF", "NCA", "CLHA", "CLHA w/o rescoring", "CLHA w/o adaptive SFT")  # InfoNCA: see below
+MAIN = ("SFT", "DPO", "PRO", "RRHF", "NCA", "CLHA", "CLHA w/o rescoring", "CLHA w/o adaptive SFT",  # InfoNCA: see below
+        "PRO₃", "RRHF₃", "CLHA₃")
 SWEEP = ("DPO", "robust DPO", "CLHA w/o rescoring")  # runs whose training data change with the flip rate
 
 # %% ../nbs/08_reproduce.ipynb #cf323f07
@@ -114,17 +121,46 @@ def with_reference(data: Dataset, table: dict) -> Dataset:
     if "ref_logps" in data.column_names: data = data.remove_columns("ref_logps")
     return data.add_column("ref_logps", [[table[(p, r)] for r in rs] for p, rs in zip(data["prompt"], data["responses"])])
 
+# %% ../nbs/08_reproduce.ipynb #9b9b58b0
+def with_candidates(
+    scored: Dataset,     # training examples in human order, with rm_train's rewards
+    model: str,          # the base policy, which writes the extra replies
+    rm: RewardModel,     # rm_train: the new replies are scored on the scale of the given ones
+    n: int = 1,          # replies added per prompt: K = 2 + n
+    seed: int = 0,
+    max_new_tokens: int = 128,        # per reply (the evaluation protocol's length)
+    cache: str | Path | None = None,  # a folder: the replies are saved there, under a hash of what determines them
+    tries: int = 3,      # draws for a prompt whose reply came out empty or a duplicate
+) -> Dataset:            # K = 2 + n examples, human order then the new replies, every response scored; `meta.authors`
+    "Method₃'s data: each prompt's human pair plus `n` sampled replies of the base policy, all scored by `rm`."
+    prompts = list(scored["prompt"])
+    blob = json.dumps([prompts, list(scored["responses"]), str(model), n, seed, max_new_tokens, tries])
+    path = Path(cache) / f"candidates-{hashlib.sha1(blob.encode()).hexdigest()[:10]}.json" if cache is not None else None
+    if path is not None and path.is_file(): replies = json.loads(path.read_text())
+    else:
+        replies, policy = [None] * len(prompts), load_trained(model)  # None: no usable reply yet
+        for t in range(tries):
+            todo = [i for i, r in enumerate(replies) if r is None]
+            if not todo: break
+            new = candidates(policy, [prompts[i] for i in todo], n, 0.7, seed + 1000 * t, max_new_tokens)
+            for i, rs in zip(todo, new):
+                ex, kept = add_candidates(scored[i], [("base policy", r) for r in rs])
+                if kept["kept"] == n: replies[i] = rs
+        if path is not None: write_atomic(path, json.dumps(replies))
+    examples = [add_candidates(scored[i], [("base policy", r) for r in rs])[0] for i, rs in enumerate(replies) if rs is not None]
+    return rescore(ranked_dataset(examples), rm, rerank=False, progress=False)
+
 # %% ../nbs/08_reproduce.ipynb #a0d3892a
 def run_key(data: Dataset, run: Run, scale: Scale, model: str, seed: int) -> str:
     "A short hash of everything that determines a trained policy."
     rewards = [None if rs is None else [round(r, 5) for r in rs] for rs in data["rewards"]]  # unscored data: None
     content = [list(data["prompt"]), list(data["responses"]), rewards]
-    train = {k: v for k, v in asdict(scale).items() if k in ("max_length", "max_prompt_length", "batch_size", "epochs")}
+    train = {k: v for k, v in asdict(scale).items() if k in ("max_length", "max_prompt_length", "batch_size", "epochs", "learning_rate")}
     blob = json.dumps([content, asdict(run), train, model, seed], sort_keys=True, default=str)
     return hashlib.sha1(blob.encode()).hexdigest()[:10]
 
 # %% ../nbs/08_reproduce.ipynb #a01fd0b0
-def _slug(name: str) -> str: return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+def _slug(name: str) -> str: return re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKC", name).lower()).strip("-")  # CLHA₃: clha3
 
 def train_run(
     name: str,           # the run's name in `RUNS`
@@ -147,7 +183,7 @@ def train_run(
     config = PreferenceConfig(output_dir=str(folder), method=run.method, max_length=scale.max_length,
                               max_prompt_length=scale.max_prompt_length, per_device_train_batch_size=scale.batch_size,
                               num_train_epochs=scale.epochs, logging_steps=1, save_strategy="no", report_to=report_to,
-                              seed=seed, **hp)
+                              seed=seed, **({"learning_rate": scale.learning_rate} if scale.learning_rate else {}), **hp)
     train_preference(config, model=model, data=data, progress=progress)
     return folder
 
@@ -208,7 +244,16 @@ def _row(ev: dict, acc: dict, eval_folder: Path) -> dict:
     s = ev["summary"]["Total"] if "Total" in ev["summary"] else next(iter(ev["summary"].values()))
     row = {"bleu": s["bleu"], "reward": s["reward"], "n_prompts": s["n"], "heldout_accuracy": acc, "eval": str(eval_folder)}
     if "win_rate" in s: row["win_rate"] = s["win_rate"]
-    return row
+    trained = eval_folder.parent / "train_results.json"  # a trained run's eval folder sits inside the run
+    if trained.exists(): row["train_seconds"] = json.loads(trained.read_text()).get("seconds")
+    return row | _reply_lengths(eval_folder)
+
+def _reply_lengths(eval_folder: Path) -> dict:
+    "Words per reply, empty replies, and how the evaluation reward moves with length, from a run's scores.csv."
+    scores = pd.read_csv(eval_folder / "scores.csv", keep_default_na=False)
+    words = scores["reply"].astype(str).str.split().str.len().to_numpy(dtype=float)
+    corr = float(np.corrcoef(words, scores["reward"])[0, 1]) if words.std() > 0 else float("nan")
+    return {"reply_words": mean_ci(words), "empty_replies": int((words == 0).sum()), "reward_length_corr": corr}
 
 def _logps_chosen(folder: Path) -> list[tuple[int, float]]:
     "(step, logps/chosen) from a run's log history."
@@ -227,6 +272,45 @@ def paired_differences(
     return {name: {"reward": mean_ci(reward(ref) - reward(row)), "per_token": mean_ci(correct(ref) - correct(row))}
             for name, row in main.items() if name != against}
 
+# %% ../nbs/08_reproduce.ipynb #f49c1d0b
+def accuracy_by_length(
+    main: dict,        # reproduce's main rows, with their per-pair held-out outcomes
+    heldout: Dataset,  # the held-out pairs those outcomes belong to, chosen first
+    tokenizer,         # the policy's tokenizer: lengths are counted in its tokens
+) -> dict:             # {"pairs": counts, run: {"chosen shorter": mean_ci, "chosen longer or equal": mean_ci}}
+    "Per-token held-out accuracy on the pairs whose chosen reply is the shorter, and on the rest."
+    size = lambda r: len(tokenizer(r if isinstance(r, str) else json.dumps(r), add_special_tokens=False).input_ids)
+    n = np.array([[size(r) for r in rs[:2]] for rs in heldout["responses"]])
+    shorter = n[:, 0] < n[:, 1]
+    out = {"pairs": {"chosen shorter": int(shorter.sum()), "chosen longer or equal": int((~shorter).sum())}}
+    for name, row in main.items():
+        correct = np.asarray(row["heldout_accuracy"].get("correct_per_token", []), dtype=float)
+        if row["heldout_accuracy"]["n"] and len(correct) == len(shorter):
+            out[name] = {"chosen shorter": mean_ci(correct[shorter]), "chosen longer or equal": mean_ci(correct[~shorter])}
+    return out
+
+# %% ../nbs/08_reproduce.ipynb #d9a101ed
+def _all_ties(n: int) -> dict:
+    "The base model's held-out accuracy: h ≡ 0 for the policy that is its own reference, so every pair ties."
+    chance = {"accuracy": 0.5, "ci95": [0.5, 0.5]}
+    return {**chance, "n": 0, "per_token": chance, "correct_per_token": [0.5] * n}
+
+def _checked(scale: str | Scale, runs: tuple) -> Scale:
+    "The Scale a name stands for, after checking the run names: one-line errors before any work."
+    if isinstance(scale, str):
+        if scale not in SCALES: raise DataError(f"scale {scale!r}: expected one of {', '.join(SCALES)}")
+        scale = SCALES[scale]
+    unknown = [r for r in runs if r not in RUNS]
+    if unknown: raise DataError(f"unknown run {unknown[0]!r}: expected one of {', '.join(RUNS)}")
+    return scale
+
+def _analyses(main: dict, heldout: Dataset, longer: dict, model: str) -> dict:
+    "What the report adds to the rows: paired differences, the length split, training curves, candidate statistics."
+    return {"paired": paired_differences(main) if "CLHA" in main else {},
+            "by_length": accuracy_by_length(main, heldout, load_tokenizer(model)),
+            "logps_chosen": {r: _logps_chosen(Path(main[r]["folder"])) for r in main if r != "base (0-shot)"},
+            "candidates": {f"K={2 + n}": {"prompts": len(d), **candidate_stats(rerank_dataset(d))} for n, d in longer.items()}}
+
 # %% ../nbs/08_reproduce.ipynb #688d2dd9
 def reproduce(
     scale: str | Scale = "quick",
@@ -243,11 +327,7 @@ def reproduce(
 ) -> dict:                                  # what reproduce_<name>.json holds
     "Train and evaluate every method, and the label-noise sweep, at one scale; write the table and figures."
     name = name or (scale if isinstance(scale, str) else "custom")
-    if isinstance(scale, str):
-        if scale not in SCALES: raise DataError(f"scale {scale!r}: expected one of {', '.join(SCALES)}")
-        scale = SCALES[scale]
-    unknown = [r for r in (*runs, *sweep) if r not in RUNS]
-    if unknown: raise DataError(f"unknown run {unknown[0]!r}: expected one of {', '.join(RUNS)}")
+    scale = _checked(scale, (*runs, *sweep))
     t0, root, report = time.time(), Path(output), Path(report)
     say = (lambda msg: print(f"[{time.time() - t0:6.0f} s] {msg}", flush=True)) if progress else (lambda msg: None)
     train, test = load_data(data, split="train"), load_data(data, split="test")
@@ -266,8 +346,18 @@ def reproduce(
                                baseline=str(baseline) if baseline else None, max_new_tokens=scale.max_new_tokens,
                                progress=progress)
 
+    longer = {}  # K = 2 + n data, made when a Method₃ run first needs it
+
+    def examples(run: str) -> Dataset:
+        n = RUNS[run].candidates
+        if n and n not in longer:
+            longer[n] = with_candidates(scored, model, rm_train, n, seed, scale.max_new_tokens, root / "candidates")
+            say(f"{len(longer[n])} of {len(scored)} prompts with K = {2 + n} (+{n} sampled base-policy repl{'ies' if n > 1 else 'y'}); "
+                f"{candidate_stats(rerank_dataset(longer[n]))['candidate_on_top']:.0%} of them topped by a new reply")
+        return longer[n] if n else scored
+
     def trained(run: str, rate: float, baseline: Path | None) -> dict:
-        folder = train_run(run, labelled(scored, RUNS[run].labels, rate, seed), scale, root, model, seed, progress, report_to=report_to)
+        folder = train_run(run, labelled(examples(run), RUNS[run].labels, rate, seed), scale, root, model, seed, progress, report_to=report_to)
         (made if (folder / "train_results.json").stat().st_mtime >= t0 else reused).add(folder.name)
         ev = evaluated(str(folder), folder / "eval", run, baseline)
         acc = heldout_accuracy(folder, heldout, scale, reference)
@@ -278,19 +368,15 @@ def reproduce(
 
     sft = trained("SFT", 0.0, None)
     base = evaluated(model, root / "base-eval", "base", Path(sft["eval"]))
-    chance = {"accuracy": 0.5, "ci95": [0.5, 0.5]}  # h ≡ 0 for the base model itself: every pair ties
-    ties = {**chance, "n": 0, "per_token": chance, "correct_per_token": [0.5] * len(heldout)}
-    main = {"base (0-shot)": {"run": "base", "flip_rate": 0.0, **_row(base, ties, root / "base-eval")}, "SFT": sft}
+    main = {"base (0-shot)": {"run": "base", "flip_rate": 0.0, **_row(base, _all_ties(len(heldout)), root / "base-eval")}, "SFT": sft}
     for run in runs:
         if run not in main: main[run] = trained(run, 0.0, Path(sft["eval"]))
     noise = [main[r] if r in main else trained(r, 0.0, Path(sft["eval"])) for r in sweep]
     noise += [trained(r, rate, Path(sft["eval"])) for rate in scale.flip_rates if rate for r in sweep]
     result = {"scale": name, "settings": asdict(scale), "model": model, "data": data, "seed": seed,
               "train_pairs": len(train), "eval_prompts": n_eval, "heldout_pairs": len(heldout),
-              "main": main, "sweep": noise, "paired": paired_differences(main) if "CLHA" in main else {},
-              "seconds": round(time.time() - t0, 1), "seconds_setup": round(setup_s, 1),
-              "policies_trained": len(made), "policies_reused": len(reused),
-              "logps_chosen": {r: _logps_chosen(Path(main[r]["folder"])) for r in main if r != "base (0-shot)"}}
+              "main": main, "sweep": noise, "seconds": round(time.time() - t0, 1), "seconds_setup": round(setup_s, 1),
+              "policies_trained": len(made), "policies_reused": len(reused)} | _analyses(main, heldout, longer, model)
     write_report(result, report)
     say(f"done: {report / f'reproduce_{name}.md'} and figures in {report}")
     return result
@@ -310,6 +396,8 @@ def main_frame(result: dict) -> pd.DataFrame:
         tie = a["n"] == 0  # the base model: every pair ties, exactly ½ by definition
         rows.append({"run": name, "BLEU": _ci_text(v["bleu"]["mean"], *v["bleu"]["ci95"]),
                      "reward": _ci_text(v["reward"]["mean"], *v["reward"]["ci95"]),
+                     "words / reply": _ci_text(v["reply_words"]["mean"], *v["reply_words"]["ci95"]) if "reply_words" in v else "–",
+                     "empty": v.get("empty_replies", "–"),
                      "win vs SFT (%)": _ci_text(v["win_rate"]["mean"], *v["win_rate"]["ci95"], scale=100) if "win_rate" in v else "–",
                      "held-out acc. (%)": "50 (by definition)" if tie else _ci_text(a["accuracy"], *a["ci95"], scale=100),
                      "per token (%)": "50 (by definition)" if tie else (_ci_text(pt["accuracy"], *pt["ci95"], scale=100) if pt else "–"),
