@@ -21,7 +21,7 @@ from .rewards import RewardModel, train_reward_model, wilson_ci
 from .rescoring import rerank_dataset
 from .losses import LOSSES
 from .train import PreferenceConfig, train_preference
-from .reproduce import Scale, _slug, base_logps, heldout_log_ratios, run_key, with_reference, Run
+from .reproduce import Scale, _slug, base_logps, frame_markdown, heldout_log_ratios, run_key, with_reference, Run
 
 # %% auto #0
 __all__ = ['PARTS', 'METHODS', 'PHASES', 'QUESTION1', 'COLORS', 'NoiseStudy', 'pair_ids', 'study_split', 'score_pairs',
@@ -31,9 +31,9 @@ __all__ = ['PARTS', 'METHODS', 'PHASES', 'QUESTION1', 'COLORS', 'NoiseStudy', 'p
            'group_matrix', 'paired_difference', 'check_results_folder', 'rescorer_scores', 'machine', 'StudyState',
            'prepare', 'finished', 'run_cell', 'lr_search', 'lr_table', 'best_lr', 'go_no_go', 'generation_cells',
            'run_study', 'generation_rows', 'run_generations', 'load_study', 'accuracy_table', 'comparisons',
-           'generation_summary', 'question1_table', 'link_line', 'predicted_gain', 'plot_accuracy_vs_flips',
-           'plot_rescoring_gain', 'plot_paired', 'question1_markdown', 'gain_table', 'gain_markdown',
-           'accuracy_markdown', 'write_study_report']
+           'generation_summary', 'question1_table', 'heldout_lengths', 'length_split', 'link_line', 'predicted_gain',
+           'plot_accuracy_vs_flips', 'plot_rescoring_gain', 'plot_paired', 'question1_markdown', 'gain_table',
+           'gain_markdown', 'accuracy_markdown', 'write_study_report']
 
 # %% ../nbs/10_noise_study.ipynb #de5b0636
 @dataclass(frozen=True)
@@ -731,6 +731,34 @@ def question1_table(d: dict[str, pd.DataFrame]) -> pd.DataFrame:
         rows.append(row)
     return pd.DataFrame(rows)
 
+# %% ../nbs/10_noise_study.ipynb #1093ca02
+def heldout_lengths(
+    study: NoiseStudy,
+    results: str | Path = "results/noise_study",  # holds gold.csv; heldout_lengths.csv is written beside it
+) -> pd.DataFrame:                                 # pair_id, tokens_chosen, tokens_rejected (G's order)
+    "Token lengths of both replies of every held-out pair, G's choice first: made once from the data and gold.csv."
+    path = Path(results) / "heldout_lengths.csv"
+    if path.is_file(): return pd.read_csv(path)
+    parts = study_split(load_data(study.data, split=study.split), study)
+    held = gold_order(parts["heldout"], pd.read_csv(Path(results) / "gold.csv"))
+    tok = load_tokenizer(study.model)
+    n = np.array([[len(tok(r, add_special_tokens=False).input_ids) for r in rs] for rs in held["responses"]])
+    table = pd.DataFrame({"pair_id": pair_ids(held), "tokens_chosen": n[:, 0], "tokens_rejected": n[:, 1]})
+    write_atomic(path, table.to_csv(index=False))
+    return table
+
+def length_split(
+    heldout: pd.DataFrame,   # heldout.csv's rows
+    lengths: pd.DataFrame,   # from `heldout_lengths`
+    column: str = "correct", # "correct" (per token) or "correct_summed"
+) -> pd.DataFrame:           # a row per group of runs: accuracy (%) where G's choice is shorter, and on the rest
+    "Every group's held-out accuracy split by whether G's preferred reply is the shorter one."
+    df = heldout.merge(lengths, on="pair_id", how="inner")
+    df["G's choice"] = np.where(df["tokens_chosen"] < df["tokens_rejected"], "shorter", "longer or equal")
+    out = df.groupby(["method", "rescorer", "flip_rate", "G's choice"])[column].mean().unstack().mul(100).round(1)
+    counts = df.drop_duplicates("pair_id")["G's choice"].value_counts()
+    return out.rename(columns={c: f"G's choice {c} (n={counts.get(c, 0)})" for c in out.columns})
+
 # %% ../nbs/10_noise_study.ipynb #3570a762
 def link_line(acc: pd.DataFrame, method: str = "CLHA w/o rescoring") -> tuple[float, float]:
     "(c, s): the least-squares line acc = c + s·q through `method`'s given-order runs, q = their measured label accuracy."
@@ -917,11 +945,12 @@ def write_study_report(
     planned = {_key(c) for _, c in plan(study)}
     done = set(_keys(d["runs"]))
     runs = d["runs"]
+    cost = np.maximum(runs["seconds_total"], runs["seconds_train"] + runs["seconds_score"])  # a run whose training was cached by a killed call
     summary = {
         "design": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(study).items()},
         "runs": {"planned": len(planned), "finished": len(planned & done), "missing": sorted(map(str, planned - done)),
-                 "machines": runs["machine"].value_counts().to_dict(), "cpu_hours": round(runs["seconds_total"].sum() / 3600, 2),
-                 "minutes_per_run": round(runs["seconds_total"].median() / 60, 1)},
+                 "machines": runs["machine"].value_counts().to_dict(), "cpu_hours": round(cost.sum() / 3600, 2),
+                 "minutes_per_run": round(cost.median() / 60, 1)},
         "go_no_go": go_no_go(d["heldout"], study) if not _select(d["heldout"], "DPO", "none", 0.0).empty else None,
         "accuracy": json.loads(acc.to_json(orient="records")),
         "accuracy_summed": json.loads(accuracy_table(d["heldout"], d["runs"], "correct_summed").to_json(orient="records")),
@@ -934,10 +963,13 @@ def write_study_report(
         g = d["gold"]
         summary["gold"] = {"human_agreement": {p: float((x["g_human_chosen"] > x["g_human_rejected"]).mean()) for p, x in g.groupby("part")}}
     if "lr_search" in d: summary["lr_search"] = json.loads(lr_table(d["lr_search"]).reset_index().to_json(orient="records"))
+    split = length_split(d["heldout"], pd.read_csv(results / "heldout_lengths.csv")) if (results / "heldout_lengths.csv").is_file() else None
+    if split is not None: summary["by_length"] = json.loads(split.reset_index().to_json(orient="records"))
     md = [f"# The label-noise study: results ({summary['runs']['finished']} of {summary['runs']['planned']} runs)",
           "", "## Question 1: every method at clean labels", "", question1_markdown(q1)]
     if len(gains): md += ["", "## Question 2: the gain from rescoring", "", gain_markdown(gains)]
     md += ["", "## Every group of runs", "", accuracy_markdown(acc)]
+    if split is not None: md += ["", "## Preference or length: accuracy (%) by whether G's choice is the shorter reply", "", frame_markdown(split.reset_index().set_index("method"))]
     write_atomic(results / "summary.json", json.dumps(summary, indent=1, default=str))
     write_atomic(results / "report.md", "\n".join(md) + "\n")
     if figures is not None:
