@@ -347,6 +347,7 @@ def _fault(e: BaseException) -> str:
         return f"{where}: {e.strerror or e}{free}" if where else str(e.strerror or e)
     return str(e)
 
+# %% ../nbs/99_cli.ipynb #d11906d5
 def main(argv: list[str] | None = None) -> int:
     "Run `clha COMMAND ARGS`; returns the exit status: 0 done, 2 bad input, 1 a fault (disk, permissions, a run that diverged)."
     argv = sys.argv[1:] if argv is None else list(argv)

@@ -40,7 +40,7 @@ DPO_DEFAULTS = (1e-4, "cosine")  # every DPO-family method
 
 LOSS_FIELDS = tuple(loss_hyperparameters())  # every loss hyperparameter, read from the losses' signatures
 
-# %% ../nbs/06_train.ipynb #bc2dfb26
+# %% ../nbs/06_train.ipynb #5e3e23dd
 def _help(text: str, **kw): return field(metadata={"help": text, **kw.pop("meta", {})}, **kw)
 
 def _loss_field(name: str, forms: str = ""):
@@ -50,6 +50,28 @@ def _loss_field(name: str, forms: str = ""):
     text = "; ".join(f"{comment} (default: {', '.join(losses)})" for comment, losses in by_comment.items())
     return field(default=None, metadata={"help": text + (f"; {forms}" if forms else "")})
 
+# %% ../nbs/06_train.ipynb #f0a157ef
+def _fill_defaults(cfg):
+    "Resolve the fields left at None to this method's and this machine's defaults, then check the arguments."
+    lr, schedule = METHOD_DEFAULTS.get(cfg.method, DPO_DEFAULTS)
+    if cfg.learning_rate is None: cfg.learning_rate = lr
+    if cfg.lr_scheduler_type is None: cfg.lr_scheduler_type = schedule
+    check_arguments(cfg)
+    if cfg.bf16 is None or cfg.fp16 is None:  # not torch.cuda.is_bf16_supported(): it says yes for emulation
+        device = "cpu" if cfg.use_cpu else default_device()
+        bf16, fp16 = mixed_precision(device, torch.cuda.get_device_capability() if device == "cuda" else None)
+        if cfg.bf16 is None: cfg.bf16 = bf16
+        if cfg.fp16 is None: cfg.fp16 = fp16 and not cfg.bf16
+    if cfg.share_prompt is None:  # measured: 2x faster on a 2-core CPU, 1.4-2x slower on an H100 (bench/)
+        on_gpu = (torch.cuda.is_available() or torch.backends.mps.is_available()) and not cfg.use_cpu
+        cfg.share_prompt = not (on_gpu or cfg.activation_checkpointing or cfg.gradient_checkpointing)
+    if cfg.output_dir is None: cfg.output_dir = "runs/clha"
+    if not torch.cuda.is_available() or cfg.use_cpu: cfg.dataloader_pin_memory = False  # nothing to pin for
+    if cfg.optim is None:  # paged: optimizer state moves to CPU memory instead of failing on a memory spike
+        gpu = torch.cuda.is_available() and not cfg.use_cpu
+        cfg.optim = "paged_adamw_32bit" if cfg.load_in_4bit and gpu else "adamw_torch_fused"
+
+# %% ../nbs/06_train.ipynb #bc2dfb26
 @dataclass
 class PreferenceConfig(TrainingArguments):
     "Training arguments plus the preference method, its hyperparameters, and data and model options."
@@ -104,24 +126,9 @@ class PreferenceConfig(TrainingArguments):
                               "adamw_torch_fused)", default=None)
 
     def __post_init__(self):
-        lr, schedule = METHOD_DEFAULTS.get(self.method, DPO_DEFAULTS)
-        if self.learning_rate is None: self.learning_rate = lr
-        if self.lr_scheduler_type is None: self.lr_scheduler_type = schedule
-        check_arguments(self)
-        if self.bf16 is None or self.fp16 is None:  # not torch.cuda.is_bf16_supported(): it says yes for emulation
-            device = "cpu" if self.use_cpu else default_device()
-            bf16, fp16 = mixed_precision(device, torch.cuda.get_device_capability() if device == "cuda" else None)
-            if self.bf16 is None: self.bf16 = bf16
-            if self.fp16 is None: self.fp16 = fp16 and not self.bf16
-        if self.share_prompt is None:  # measured: 2x faster on a 2-core CPU, 1.4-2x slower on an H100 (bench/)
-            on_gpu = (torch.cuda.is_available() or torch.backends.mps.is_available()) and not self.use_cpu
-            self.share_prompt = not (on_gpu or self.activation_checkpointing or self.gradient_checkpointing)
-        if self.output_dir is None: self.output_dir = "runs/clha"
-        if not torch.cuda.is_available() or self.use_cpu: self.dataloader_pin_memory = False  # nothing to pin for
-        if self.optim is None:  # paged: optimizer state moves to CPU memory instead of failing on a memory spike
-            gpu = torch.cuda.is_available() and not self.use_cpu
-            self.optim = "paged_adamw_32bit" if self.load_in_4bit and gpu else "adamw_torch_fused"
+        _fill_defaults(self)
         super().__post_init__()
+
 
 # %% ../nbs/06_train.ipynb #bdb1d1ab
 ARGUMENT_RANGES = {  # name -> (low, high, low included, high included), as `clha.losses.HP_RANGES`
@@ -277,25 +284,32 @@ class PreferenceTrainer(Trainer):
             for name, v in zip(metrics, values): bucket[name].append(v)
         return (loss, {"logps": logps.detach()}) if return_outputs else loss
 
-    def training_step(self, model, inputs, num_items_in_batch=None):
-        loss = super().training_step(model, inputs, num_items_in_batch)
-        grads = [p.grad for p in model.parameters() if p.requires_grad]
-        if non_finite(grads):
-            raise TrainingError(f"step {self.state.global_step + 1}: non-finite gradients (loss {loss.item():.4g}); stopped, "
-                                "nothing saved as final")
-        return loss
+# %% ../nbs/06_train.ipynb #aef86832
+@patch
+def training_step(self: PreferenceTrainer, model, inputs, num_items_in_batch=None):
+    "One optimizer step; stops the run on a non-finite gradient before it reaches the weights."
+    loss = super(PreferenceTrainer, self).training_step(model, inputs, num_items_in_batch)
+    grads = [p.grad for p in model.parameters() if p.requires_grad]
+    if non_finite(grads):
+        raise TrainingError(f"step {self.state.global_step + 1}: non-finite gradients (loss {loss.item():.4g}); stopped, "
+                            "nothing saved as final")
+    return loss
 
-    def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None):
-        inputs = self._prepare_inputs(inputs)
-        with torch.no_grad(): loss = self.compute_loss(model, inputs)
-        return loss.detach(), None, None
+@patch
+def prediction_step(self: PreferenceTrainer, model, inputs, prediction_loss_only, ignore_keys=None):
+    "The loss only: evaluation needs no logits."
+    inputs = self._prepare_inputs(inputs)
+    with torch.no_grad(): loss = self.compute_loss(model, inputs)
+    return loss.detach(), None, None
 
-    def log(self, logs: dict[str, float], start_time: float | None = None):
-        mode = "eval" if any(k.startswith("eval_") for k in logs) else "train"
-        prefix = "eval_" if mode == "eval" else ""
-        logs = {**logs, **{prefix + k: sum(v) / len(v) for k, v in self._metrics[mode].items() if v}}
-        self._metrics[mode].clear()
-        super().log(logs, start_time)
+@patch
+def log(self: PreferenceTrainer, logs: dict[str, float], start_time: float | None = None):
+    "The Trainer's log, plus the means of the loss's own metrics since the last log."
+    mode = "eval" if any(k.startswith("eval_") for k in logs) else "train"
+    prefix = "eval_" if mode == "eval" else ""
+    logs = {**logs, **{prefix + k: sum(v) / len(v) for k, v in self._metrics[mode].items() if v}}
+    self._metrics[mode].clear()
+    super(PreferenceTrainer, self).log(logs, start_time)
 
 # %% ../nbs/06_train.ipynb #1daf2308
 def precompute_ref_logps(
