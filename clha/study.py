@@ -308,6 +308,7 @@ def train_cell(
                               num_train_epochs=study.epochs, learning_rate=study.learning_rate,
                               lr_scheduler_type=study.lr_scheduler_type, warmup_steps=study.warmup, logging_steps=8,
                               save_strategy="no", report_to="none", seed=cell.seed,
+                              bf16=False, fp16=False,  # float32 on every machine, so a run made on a GPU pairs with the CPU's
                               **{k: v for k, v in hp.items()})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the gate/threshold notes are about a user's own data; here they are by design
