@@ -10,10 +10,12 @@ import importlib.util, json, os, shutil, tempfile, warnings
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from filelock import FileLock
 from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_training
 from transformers import (AutoModelForCausalLM, AutoTokenizer, BitsAndBytesConfig, LlamaConfig,
                           LlamaForCausalLM, PreTrainedTokenizerFast)
+from transformers.cache_utils import DynamicCache, DynamicLayer
 from transformers.utils import logging as hf_logging
 
 from .data import render_prompt
@@ -214,15 +216,47 @@ def _prompt_ids(tokenizer, prompt: str, style: str, max_prompt_tokens: int) -> l
     ids = tokenizer(render_prompt(prompt, style, tokenizer)).input_ids
     return ids[-max_prompt_tokens:]  # keep the end of the dialogue: the part the reply answers
 
+# %% ../nbs/01_models.ipynb #e8e792f0
+def _groups(lengths: list[int], slack: float) -> list[list[int]]:
+    "Rows grouped by length so that each group, padded to its longest, holds at most `slack` × its real tokens."
+    groups = []
+    for j in sorted(range(len(lengths)), key=lengths.__getitem__):
+        g = groups[-1] if groups else []
+        if g and (len(g) + 1) * lengths[j] <= slack * (lengths[j] + sum(lengths[i] for i in g)): g.append(j)
+        else: groups.append([j])
+    return groups
+
+def _prefill(model, input_ids, attention_mask, slack: float | None = None):
+    "The prompt pass: last-position logits [B, V] and the KV cache, computed in groups of similar length when `slack` is set."
+    pos = (attention_mask.cumsum(-1) - 1).clamp(min=0)
+    whole = lambda: model(input_ids=input_ids, attention_mask=attention_mask, position_ids=pos, use_cache=True, logits_to_keep=1)
+    lengths, width = attention_mask.sum(-1).tolist(), input_ids.shape[1]
+    groups = _groups(lengths, slack) if slack else [list(range(len(lengths)))]
+    if len(groups) == 1: out = whole(); return out.logits[:, -1], out.past_key_values
+    logits, layers = [], None
+    for g in groups:  # each group without the padding the batch's longest prompt would impose on it
+        w, idx = max(lengths[i] for i in g), torch.tensor(g, device=input_ids.device)
+        out = model(input_ids=input_ids[idx, -w:], attention_mask=attention_mask[idx, -w:], position_ids=pos[idx, -w:],
+                    use_cache=True, logits_to_keep=1)
+        if any(type(layer) is not DynamicLayer for layer in out.past_key_values.layers):  # sliding windows: not laid out so
+            out = whole(); return out.logits[:, -1], out.past_key_values
+        logits.append(out.logits[:, -1])
+        pad = lambda t: F.pad(t, (0, 0, width - w, 0))  # zeros on the left, where the mask is 0
+        kv = [(pad(layer.keys), pad(layer.values)) for layer in out.past_key_values.layers]
+        layers = kv if layers is None else [(torch.cat([k0, k]), torch.cat([v0, v])) for (k0, v0), (k, v) in zip(layers, kv)]
+    back = torch.tensor(sum(groups, []), device=input_ids.device).argsort()  # group order -> row order
+    return torch.cat(logits)[back], DynamicCache(ddp_cache_data=[(k[back], v[back]) for k, v in layers])
+
+# %% ../nbs/01_models.ipynb #f3447df8
 def _greedy(model, tokenizer, input_ids, attention_mask, max_new_tokens: int, stop_strings=(), pick=None) -> list[list[int]]:
     "Greedy decoding (or `pick(logits) -> tokens`) with the KV cache; a sequence leaves the batch (and the cache) as soon as it is done."
     pick = pick or (lambda logits: logits.argmax(-1))
     eos = tokenizer.eos_token_id
     eos = set(eos if isinstance(eos, list) else [eos]) - {None}
-    out = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=(attention_mask.cumsum(-1) - 1).clamp(min=0),
-                use_cache=True, logits_to_keep=1)
-    cache, rows, tokens = out.past_key_values, list(range(len(input_ids))), [[] for _ in range(len(input_ids))]
-    nxt, at = pick(out.logits[:, -1]), attention_mask.sum(-1, keepdim=True)  # next token, its position
+    slack = 1.1 if input_ids.device.type == "cpu" else None  # on a GPU one padded pass beats many small ones
+    logits, cache = _prefill(model, input_ids, attention_mask, slack)
+    rows, tokens = list(range(len(input_ids))), [[] for _ in range(len(input_ids))]
+    nxt, at = pick(logits), attention_mask.sum(-1, keepdim=True)  # next token, its position
     for step in range(max_new_tokens):
         done = set()
         for j, (r, t) in enumerate(zip(rows, nxt.tolist())):
