@@ -31,9 +31,9 @@ __all__ = ['PARTS', 'METHODS', 'PHASES', 'QUESTION1', 'COLORS', 'NoiseStudy', 'p
            'group_matrix', 'paired_difference', 'check_results_folder', 'rescorer_scores', 'machine', 'StudyState',
            'prepare', 'finished', 'run_cell', 'lr_search', 'lr_table', 'best_lr', 'go_no_go', 'generation_cells',
            'run_study', 'generation_rows', 'run_generations', 'load_study', 'accuracy_table', 'comparisons',
-           'generation_summary', 'question1_table', 'heldout_lengths', 'length_split', 'link_line', 'predicted_gain',
-           'plot_accuracy_vs_flips', 'plot_rescoring_gain', 'plot_paired', 'question1_markdown', 'gain_table',
-           'gain_markdown', 'accuracy_markdown', 'write_study_report']
+           'noise_cost', 'generation_summary', 'question1_table', 'heldout_lengths', 'length_split', 'link_line',
+           'predicted_gain', 'plot_accuracy_vs_flips', 'plot_rescoring_gain', 'plot_paired', 'question1_markdown',
+           'gain_table', 'gain_markdown', 'accuracy_markdown', 'noise_cost_markdown', 'write_study_report']
 
 # %% ../nbs/10_noise_study.ipynb #de5b0636
 @dataclass(frozen=True)
@@ -694,6 +694,22 @@ def comparisons(heldout: pd.DataFrame, column: str = "correct") -> pd.DataFrame:
                              "mde": d["mde"], "discordant": d["discordant"], "seeds": d["n_seeds"], "pairs": d["n_pairs"]})
     return pd.DataFrame(rows)
 
+# %% ../nbs/10_noise_study.ipynb #f6ad0051
+def noise_cost(heldout: pd.DataFrame) -> pd.DataFrame:
+    "Each given-order method at each flip rate minus itself at 0 %: accuracy (paired) and the mean per-token margin."
+    rows = []
+    for m, r, p in _groups(heldout):
+        if r != "none" or not p or group_matrix(heldout, m, r, 0.0).empty: continue
+        d = paired_difference(heldout, (m, r, p), (m, r, 0.0))
+        noisy, clean = (group_matrix(heldout, m, r, q, "margin") for q in (p, 0.0))
+        seeds = noisy.index.intersection(clean.index)
+        dm = paired_difference(heldout, (m, r, p), (m, r, 0.0), column="margin")
+        rows.append({"method": m, "flip_rate": p, "accuracy_change": d["mean"], "lo": d["ci95"][0], "hi": d["ci95"][1],
+                     "p": d["p"], "mde": d["mde"], "margin_clean": float(clean.loc[seeds].to_numpy().mean()),
+                     "margin_noisy": float(noisy.loc[seeds].to_numpy().mean()), "margin_lo": dm["ci95"][0],
+                     "margin_hi": dm["ci95"][1], "seeds": d["n_seeds"], "pairs": d["n_pairs"]})
+    return pd.DataFrame(rows)
+
 # %% ../nbs/10_noise_study.ipynb #debfebd9
 QUESTION1 = [("SFT", "none"), ("DPO", "none"), ("CLHA w/o rescoring", "none"), ("PRO", "learned"), ("RRHF", "learned"),
              ("CLHA", "learned")]
@@ -789,13 +805,13 @@ def _save_fig(fig, path: str | Path | None):
 def _caption(study: NoiseStudy, acc: pd.DataFrame) -> str:
     return (f"{Path(study.model).name} + LoRA, {study.train_pairs} harmless-base training pairs, {study.epochs:g} epoch, "
             f"lr {study.learning_rate:g}; per-token gold accuracy on {int(acc['pairs'].max())} held-out pairs, "
-            f"{int(acc['seeds'].max())} seeds; shaded / bars: 95% CI (bootstrap over seeds and pairs)")
+            f"{int(acc['seeds'].max())} seed{'s' * bool(acc['seeds'].max() > 1)}; shaded / bars: 95% CI (bootstrap over seeds and pairs)")
 
 def plot_accuracy_vs_flips(acc: pd.DataFrame, study: NoiseStudy = NoiseStudy(), path=None):
     "Held-out accuracy against the flip rate, one panel per rescorer; given-order methods repeat in every panel."
     import matplotlib.pyplot as plt
-    rescorers = [r for r in study.rescorers if (acc["rescorer"] == r).any()]
-    fig, axes = plt.subplots(1, max(len(rescorers), 1), figsize=(3.3 * max(len(rescorers), 1), 3.6), sharey=True, squeeze=False)
+    rescorers = [r for r in study.rescorers if (acc["rescorer"] == r).any()] or [None]  # None: no rescored run yet
+    fig, axes = plt.subplots(1, len(rescorers), figsize=(3.3 * max(len(rescorers), 2), 3.6), sharey=True, squeeze=False)
     x = 100 * np.array(study.flip_rates)
     for ax, r in zip(axes[0], rescorers):
         for m, c in COLORS.items():
@@ -810,7 +826,7 @@ def plot_accuracy_vs_flips(acc: pd.DataFrame, study: NoiseStudy = NoiseStudy(), 
             ax.plot(xs, 100 * np.asarray(ys), style, marker="o", ms=3, color=c, label=m + (" (given labels)" if len(given) else ""))
             ax.fill_between(xs, 100 * np.asarray(lo), 100 * np.asarray(hi), color=c, alpha=0.10)
         agree = acc.loc[acc["rescorer"] == r, "rescorer_agreement"].dropna() if "rescorer_agreement" in acc else pd.Series(dtype=float)
-        what = f"learned rescorer (agreement {agree.min():.2f}–{agree.max():.2f})" if r == "learned" else f"rescorer {r} (measured {agree.mean():.2f})"
+        what = "labels as given (no rescored run yet)" if r is None else f"learned rescorer (agreement {agree.min():.2f}–{agree.max():.2f})" if r == "learned" else f"rescorer {r} (measured {agree.mean():.2f})"
         ax.set(title=what, xlabel="training labels flipped (%)", xticks=x)
         ax.title.set_fontsize(9); ax.axhline(50, color="grey", lw=0.8, ls=":")
     axes[0][0].set_ylabel("held-out accuracy vs G (%)")
@@ -899,23 +915,26 @@ def gain_table(acc: pd.DataFrame, heldout: pd.DataFrame, study: NoiseStudy = Noi
             a = (r, None) if r != "learned" else (r, p)
             if group_matrix(heldout, "CLHA", *a).empty or group_matrix(heldout, "CLHA w/o rescoring", "none", p).empty: continue
             d = paired_difference(heldout, ("CLHA", *a), ("CLHA w/o rescoring", "none", p))
+            dm = paired_difference(heldout, ("CLHA", *a), ("CLHA w/o rescoring", "none", p), column="margin")
             sel = acc[(acc["method"] == "CLHA") & (acc["rescorer"] == r)]
             sel = sel[sel["flip_rate"].isna()] if a[1] is None else sel[np.isclose(sel["flip_rate"].astype(float), p)]
             agree = float(sel["rescorer_agreement"].mean())
             rows.append({"rescorer": r, "flip_rate": p, "agreement": agree, "given_label_accuracy": 1 - p,
                          "gain": d["mean"], "lo": d["ci95"][0], "hi": d["ci95"][1], "p": d["p"], "mde": d["mde"],
-                         "predicted": predicted_gain(agree, p, line) if line else math.nan})
+                         "predicted": predicted_gain(agree, p, line) if line else math.nan,
+                         "margin_gain": dm["mean"], "margin_lo": dm["ci95"][0], "margin_hi": dm["ci95"][1]})
     return pd.DataFrame(rows)
 
 # %% ../nbs/10_noise_study.ipynb #ad4dd3c8
 def gain_markdown(g: pd.DataFrame) -> str:
     "Question 2 as a Markdown table."
     lines = ["| rescorer | labels flipped | rescorer agrees with G | given labels agree | gain from rescoring (95% CI; p) "
-             "| first-order prediction |", "|---|---|---|---|---|---|"]
+             "| first-order prediction | mean margin gain, nats/token (95% CI) |", "|---|---|---|---|---|---|---|"]
     for r in g.to_dict("records"):
         pred = "–" if pd.isna(r["predicted"]) else f"{100 * r['predicted']:+.1f}"
         lines.append(f"| {r['rescorer']} | {r['flip_rate']:.0%} | {r['agreement']:.3f} | {r['given_label_accuracy']:.2f} "
-                     f"| {100 * r['gain']:+.1f} ({100 * r['lo']:+.1f} to {100 * r['hi']:+.1f}; {_pval(r['p'])}) | {pred} |")
+                     f"| {100 * r['gain']:+.1f} ({100 * r['lo']:+.1f} to {100 * r['hi']:+.1f}; {_pval(r['p'])}) | {pred} "
+                     f"| {r['margin_gain']:+.3f} ({r['margin_lo']:+.3f} to {r['margin_hi']:+.3f}) |")
     return "\n".join(lines)
 
 # %% ../nbs/10_noise_study.ipynb #41367a0e
@@ -930,6 +949,18 @@ def accuracy_markdown(acc: pd.DataFrame) -> str:
                      f"| {'–' if pd.isna(r.get('rescorer_agreement', math.nan)) else format(r['rescorer_agreement'], '.3f')} |")
     return "\n".join(lines)
 
+# %% ../nbs/10_noise_study.ipynb #182b0d81
+def noise_cost_markdown(c: pd.DataFrame) -> str:
+    "What flipped labels cost the given-order methods, as a Markdown table."
+    lines = ["| method | labels flipped | accuracy change, points (95% CI; p) | detectable at 80% power | mean margin, nats/token: "
+             "0 % → flipped (ratio; 95% CI of the change) | seeds |", "|---|---|---|---|---|---|"]
+    for r in c.to_dict("records"):
+        lines.append(f"| {r['method']} | {r['flip_rate']:.0%} | {100 * r['accuracy_change']:+.1f} ({100 * r['lo']:+.1f} to "
+                     f"{100 * r['hi']:+.1f}; {_pval(r['p'])}) | ±{100 * r['mde']:.1f} | {r['margin_clean']:.3f} → "
+                     f"{r['margin_noisy']:.3f} ({r['margin_noisy'] / r['margin_clean']:.2f}; {r['margin_lo']:+.3f} to "
+                     f"{r['margin_hi']:+.3f}) | {r['seeds']} |")
+    return "\n".join(lines)
+
 # %% ../nbs/10_noise_study.ipynb #f302c31c
 def write_study_report(
     results: str | Path = "results/noise_study",
@@ -940,7 +971,7 @@ def write_study_report(
     results = Path(results)
     d = load_study(results)
     acc = accuracy_table(d["heldout"], d["runs"])
-    comp = comparisons(d["heldout"])
+    comp, noise = comparisons(d["heldout"]), noise_cost(d["heldout"])
     q1 = question1_table(d)
     gains = gain_table(acc, d["heldout"], study) if (acc["method"] == "CLHA w/o rescoring").sum() >= 2 else pd.DataFrame()
     planned = {_key(c) for _, c in plan(study)}
@@ -957,6 +988,7 @@ def write_study_report(
         "accuracy_summed": json.loads(accuracy_table(d["heldout"], d["runs"], "correct_summed").to_json(orient="records")),
         "comparisons": json.loads(comp.to_json(orient="records")),
         "question1": json.loads(q1.to_json(orient="records", default_handler=str)),
+        "noise_cost": json.loads(noise.to_json(orient="records")),
         "rescoring_gain": json.loads(gains.to_json(orient="records")),
         "link_line": list(link_line(acc)) if len(gains) else None,
     }
@@ -968,6 +1000,7 @@ def write_study_report(
     if split is not None: summary["by_length"] = json.loads(split.reset_index().to_json(orient="records"))
     md = [f"# The label-noise study: results ({summary['runs']['finished']} of {summary['runs']['planned']} runs)",
           "", "## Question 1: every method at clean labels", "", question1_markdown(q1)]
+    if len(noise): md += ["", "## What flipped labels cost the methods trained on the given order", "", noise_cost_markdown(noise)]
     if len(gains): md += ["", "## Question 2: the gain from rescoring", "", gain_markdown(gains)]
     md += ["", "## Every group of runs", "", accuracy_markdown(acc)]
     if split is not None: md += ["", "## Preference or length: accuracy (%) by whether G's choice is the shorter reply", "", frame_markdown(split.reset_index().set_index("method"))]

@@ -61,3 +61,20 @@ def test_accuracy_table_recomputes(committed):
         assert len(g) == row["seeds"] * row["pairs"], row
         assert abs(g["correct"].mean() - row["accuracy"]) < 1e-12, row
         assert row["lo"] <= row["accuracy"] <= row["hi"]
+
+
+def test_noise_cost_recomputes(committed):
+    "What flips cost each given-order method: the paired accuracy change and the margins, matched on seed and pair."
+    heldout, summary = committed
+    given = heldout[heldout["rescorer"] == "none"]
+    expected = {(m, p) for m, p in given[["method", "flip_rate"]].drop_duplicates().itertuples(index=False)
+                if p > 0 and not _group(heldout, m, "none", 0.0).empty}
+    assert {(c["method"], c["flip_rate"]) for c in summary["noise_cost"]} == expected
+    for c in summary["noise_cost"]:
+        cols = ["seed", "pair_id", "correct", "margin"]
+        both = _group(heldout, c["method"], "none", c["flip_rate"])[cols].merge(
+            _group(heldout, c["method"], "none", 0.0)[cols], on=["seed", "pair_id"], suffixes=("_noisy", "_clean"))
+        assert len(both) == c["pairs"] * c["seeds"] >= 600, c
+        assert abs((both["correct_noisy"] - both["correct_clean"]).mean() - c["accuracy_change"]) < 1e-12, c
+        assert abs(both["margin_clean"].mean() - c["margin_clean"]) < 1e-9 and abs(both["margin_noisy"].mean() - c["margin_noisy"]) < 1e-9, c
+        assert c["lo"] <= c["accuracy_change"] <= c["hi"] and c["margin_lo"] <= c["margin_noisy"] - c["margin_clean"] <= c["margin_hi"]
