@@ -31,9 +31,10 @@ __all__ = ['PARTS', 'METHODS', 'PHASES', 'QUESTION1', 'COLORS', 'NoiseStudy', 'p
            'group_matrix', 'paired_difference', 'check_results_folder', 'rescorer_scores', 'machine', 'StudyState',
            'prepare', 'finished', 'run_cell', 'lr_search', 'lr_table', 'best_lr', 'go_no_go', 'generation_cells',
            'run_study', 'generation_rows', 'run_generations', 'load_study', 'accuracy_table', 'comparisons',
-           'noise_cost', 'generation_summary', 'question1_table', 'heldout_lengths', 'length_split', 'link_line',
-           'predicted_gain', 'plot_accuracy_vs_flips', 'plot_rescoring_gain', 'plot_paired', 'question1_markdown',
-           'gain_table', 'gain_markdown', 'accuracy_markdown', 'noise_cost_markdown', 'write_study_report']
+           'noise_cost', 'generation_summary', 'question1_table', 'heldout_lengths', 'length_split', 'link_curve',
+           'on_curve', 'predicted_gain', 'plot_accuracy_vs_flips', 'plot_rescoring_gain', 'plot_paired',
+           'question1_markdown', 'gain_table', 'gain_markdown', 'accuracy_markdown', 'noise_cost_markdown',
+           'write_study_report']
 
 # %% ../nbs/10_noise_study.ipynb #de5b0636
 @dataclass(frozen=True)
@@ -777,17 +778,22 @@ def length_split(
     return out.rename(columns={c: f"G's choice {c} (n={counts.get(c, 0)})" for c in out.columns})
 
 # %% ../nbs/10_noise_study.ipynb #3570a762
-def link_line(acc: pd.DataFrame, method: str = "CLHA w/o rescoring") -> tuple[float, float]:
-    "(c, s): the least-squares line acc = c + s·q through `method`'s given-order runs, q = their measured label accuracy."
-    g = acc[(acc["method"] == method) & (acc["rescorer"] == "none")]
-    if len(g) < 2: raise DataError(f"the link line needs {method} at two flip rates or more")
-    s, c = np.polyfit(g["label_accuracy"].to_numpy(float), g["accuracy"].to_numpy(float), 1)
-    return float(c), float(s)
+def link_curve(acc: pd.DataFrame, method: str = "CLHA w/o rescoring") -> tuple[tuple, tuple]:
+    "(q, acc): `method`'s given-order runs as points of accuracy against their measured label accuracy q, q rising."
+    g = acc[(acc["method"] == method) & (acc["rescorer"] == "none")].sort_values("label_accuracy")
+    if len(g) < 2: raise DataError(f"the given-order curve needs {method} at two flip rates or more")
+    return tuple(g["label_accuracy"].astype(float)), tuple(g["accuracy"].astype(float))
+
+def on_curve(x: float, curve: tuple[tuple, tuple]) -> float:
+    "The curve's value at `x`: straight between its points, along the nearest end segment beyond them."
+    q, y = (np.asarray(v, dtype=float) for v in curve)
+    i = int(np.clip(np.searchsorted(q, x) - 1, 0, len(q) - 2))  # the segment x lies on, or the nearest one
+    return float(y[i] + (y[i + 1] - y[i]) * (x - q[i]) / (q[i + 1] - q[i]))
 
 # %% ../nbs/10_noise_study.ipynb #1f61d3fb
-def predicted_gain(agreement: float, flip_rate: float, line: tuple[float, float]) -> float:
-    "First-order gain of rescoring: s·(a − (1 − p))."
-    return line[1] * (agreement - (1 - flip_rate))
+def predicted_gain(agreement: float, flip_rate: float, curve: tuple[tuple, tuple]) -> float:
+    "acc(a) − acc(1 − p) on the given-order curve: rescoring's gain if only the share of right labels mattered."
+    return on_curve(agreement, curve) - on_curve(1 - flip_rate, curve)
 
 # %% ../nbs/10_noise_study.ipynb #4a90506f
 COLORS = {"DPO": "tab:blue", "robust DPO": "tab:cyan", "SFT": "tab:gray", "CLHA w/o rescoring": "tab:olive",
@@ -841,7 +847,7 @@ def plot_rescoring_gain(acc: pd.DataFrame, heldout: pd.DataFrame, study: NoiseSt
     "The headline: CLHA's gain from rescoring (rescored − given order, same flips) against the rescorer's agreement with G."
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6.2, 4.0))
-    line = link_line(acc) if (acc["method"] == "CLHA w/o rescoring").sum() >= 2 else None
+    curve = link_curve(acc) if (acc["method"] == "CLHA w/o rescoring").sum() >= 2 else None
     grid = np.linspace(0.6, 1.0, 50)
     for p, c in zip(study.flip_rates, ("tab:green", "tab:orange", "tab:red")):
         if group_matrix(heldout, "CLHA w/o rescoring", "none", p).empty: continue
@@ -856,8 +862,8 @@ def plot_rescoring_gain(acc: pd.DataFrame, heldout: pd.DataFrame, study: NoiseSt
         for agree, d, learned in pts:
             ax.errorbar(agree, 100 * d["mean"], yerr=[[100 * (d["mean"] - d["ci95"][0])], [100 * (d["ci95"][1] - d["mean"])]],
                         fmt="s" if learned else "o", color=c, mfc="white" if learned else c, capsize=3, ms=6)
-        if line is not None: ax.plot(grid, [100 * predicted_gain(a, p, line) for a in grid], color=c, lw=1, alpha=0.7,
-                                     label=f"{p:.0%} flipped: first-order prediction; break-even at a = {1 - p:.2f}")
+        if curve is not None: ax.plot(grid, [100 * predicted_gain(a, p, curve) for a in grid], color=c, lw=1, alpha=0.7,
+                                      label=f"{p:.0%} flipped: predicted from the given-order curve; break-even at a = {1 - p:.2f}")
     ax.axhline(0, color="grey", lw=0.8)
     ax.plot([], [], "o", color="k", label="synthetic rescorer (G + noise)"); ax.plot([], [], "s", color="k", mfc="white", label="learned rescorer")
     ax.set(xlabel="rescorer's agreement with G on the training pairs", ylabel="CLHA rescored − given order (points)",
@@ -907,8 +913,8 @@ def question1_markdown(q1: pd.DataFrame) -> str:
 
 # %% ../nbs/10_noise_study.ipynb #d0a2872a
 def gain_table(acc: pd.DataFrame, heldout: pd.DataFrame, study: NoiseStudy = NoiseStudy()) -> pd.DataFrame:
-    "Question 2: CLHA rescored against CLHA on the given labels, for every rescorer and flip rate, beside the first-order prediction."
-    line = link_line(acc) if (acc["method"] == "CLHA w/o rescoring").sum() >= 2 else None
+    "Question 2: CLHA rescored against CLHA on the given labels, for every rescorer and flip rate, beside the prediction from the given-order curve."
+    curve = link_curve(acc) if (acc["method"] == "CLHA w/o rescoring").sum() >= 2 else None
     rows = []
     for r in study.rescorers:
         for p in study.flip_rates:
@@ -921,7 +927,7 @@ def gain_table(acc: pd.DataFrame, heldout: pd.DataFrame, study: NoiseStudy = Noi
             agree = float(sel["rescorer_agreement"].mean())
             rows.append({"rescorer": r, "flip_rate": p, "agreement": agree, "given_label_accuracy": 1 - p,
                          "gain": d["mean"], "lo": d["ci95"][0], "hi": d["ci95"][1], "p": d["p"], "mde": d["mde"],
-                         "predicted": predicted_gain(agree, p, line) if line else math.nan,
+                         "predicted": predicted_gain(agree, p, curve) if curve else math.nan,
                          "margin_gain": dm["mean"], "margin_lo": dm["ci95"][0], "margin_hi": dm["ci95"][1]})
     return pd.DataFrame(rows)
 
@@ -929,7 +935,7 @@ def gain_table(acc: pd.DataFrame, heldout: pd.DataFrame, study: NoiseStudy = Noi
 def gain_markdown(g: pd.DataFrame) -> str:
     "Question 2 as a Markdown table."
     lines = ["| rescorer | labels flipped | rescorer agrees with G | given labels agree | gain from rescoring (95% CI; p) "
-             "| first-order prediction | mean margin gain, nats/token (95% CI) |", "|---|---|---|---|---|---|---|"]
+             "| predicted from the given-order curve | mean margin gain, nats/token (95% CI) |", "|---|---|---|---|---|---|---|"]
     for r in g.to_dict("records"):
         pred = "–" if pd.isna(r["predicted"]) else f"{100 * r['predicted']:+.1f}"
         lines.append(f"| {r['rescorer']} | {r['flip_rate']:.0%} | {r['agreement']:.3f} | {r['given_label_accuracy']:.2f} "
@@ -990,7 +996,7 @@ def write_study_report(
         "question1": json.loads(q1.to_json(orient="records", default_handler=str)),
         "noise_cost": json.loads(noise.to_json(orient="records")),
         "rescoring_gain": json.loads(gains.to_json(orient="records")),
-        "link_line": list(link_line(acc)) if len(gains) else None,
+        "given_order_curve": dict(zip(("label_accuracy", "accuracy"), link_curve(acc))) if len(gains) else None,
     }
     if "gold" in d:
         g = d["gold"]
