@@ -18,7 +18,7 @@ from datasets import Dataset
 from .data import DataError, _unit_hash, flip_pairs, load_data, ranked_dataset, write_atomic
 from .models import EMBEDDED, generate, load_tokenizer, load_trained
 from .rewards import RewardModel, train_reward_model, wilson_ci
-from .rescoring import rerank_dataset
+from .rescoring import parse_threshold, rerank_dataset
 from .losses import LOSSES
 from .train import PreferenceConfig, train_preference
 from .reproduce import Scale, _slug, base_logps, frame_markdown, heldout_log_ratios, run_key, with_reference, Run
@@ -32,9 +32,9 @@ __all__ = ['PARTS', 'METHODS', 'PHASES', 'QUESTION1', 'COLORS', 'NoiseStudy', 'p
            'prepare', 'finished', 'run_cell', 'lr_search', 'lr_table', 'best_lr', 'go_no_go', 'generation_cells',
            'run_study', 'generation_rows', 'run_generations', 'load_study', 'accuracy_table', 'comparisons',
            'noise_cost', 'generation_summary', 'question1_table', 'heldout_lengths', 'length_split', 'link_curve',
-           'on_curve', 'predicted_gain', 'plot_accuracy_vs_flips', 'plot_rescoring_gain', 'plot_paired',
-           'question1_markdown', 'gain_table', 'gain_markdown', 'accuracy_markdown', 'noise_cost_markdown',
-           'write_study_report']
+           'on_curve', 'predicted_gain', 'rescorer_profile', 'plot_accuracy_vs_flips', 'plot_rescoring_gain',
+           'plot_paired', 'question1_markdown', 'gain_table', 'gain_markdown', 'accuracy_markdown',
+           'noise_cost_markdown', 'profile_markdown', 'write_study_report']
 
 # %% ../nbs/10_noise_study.ipynb #de5b0636
 @dataclass(frozen=True)
@@ -795,6 +795,28 @@ def predicted_gain(agreement: float, flip_rate: float, curve: tuple[tuple, tuple
     "acc(a) − acc(1 − p) on the given-order curve: rescoring's gain if only the share of right labels mattered."
     return on_curve(agreement, curve) - on_curve(1 - flip_rate, curve)
 
+# %% ../nbs/10_noise_study.ipynb #96a5e5bf
+def rescorer_profile(
+    rescorers: pd.DataFrame,                 # rescorers.csv: standardised scores of the training pairs, gold order
+    gold: pd.DataFrame,                      # gold.csv: G's scores of every pair (`pair_id`, `g_human_chosen`, `g_human_rejected`)
+    threshold: str = NoiseStudy.threshold,   # CLHA's mask, as a quantile of the rescorer's own gaps ("30%")
+) -> pd.DataFrame:                           # one row per (rescorer, flip_rate, seed)
+    "Where each rescorer's errors fall: agreement with G on all training pairs and on the pairs CLHA's mask keeps, and the gold gaps of its errors."
+    q, unit = parse_threshold(threshold)
+    if unit != "%": raise DataError(f"threshold: the profile needs a pair quantile such as '30%', got {threshold!r}")
+    g = gold.drop_duplicates("pair_id").set_index("pair_id")
+    gap = (g["g_human_chosen"] - g["g_human_rejected"]).abs()
+    rows = []
+    for (r, p, s), d in rescorers.groupby(["rescorer", "flip_rate", "seed"], dropna=False, sort=False):
+        rg, gg = (d["r_chosen"] - d["r_rejected"]).to_numpy(), gap.reindex(d["pair_id"]).to_numpy()
+        if np.isnan(gg).any(): raise DataError(f"gold.csv: no gold scores for some training pairs of rescorer {r}")
+        kept, right = np.abs(rg) > np.quantile(np.abs(rg), q / 100), rg > 0
+        rows.append({"rescorer": r, "flip_rate": None if pd.isna(p) else float(p), "seed": int(s), "pairs": len(d),
+                     "agreement": right.mean(), "kept_agreement": right[kept].mean(), "kept": kept.mean(),
+                     "gap_median": float(np.median(gg)), "error_gap_median": float(np.median(gg[~right])) if (~right).any() else math.nan,
+                     "errors_masked": float((~kept[~right]).mean()) if (~right).any() else math.nan})
+    return pd.DataFrame(rows)
+
 # %% ../nbs/10_noise_study.ipynb #4a90506f
 COLORS = {"DPO": "tab:blue", "robust DPO": "tab:cyan", "SFT": "tab:gray", "CLHA w/o rescoring": "tab:olive",
           "CLHA": "tab:red", "CLHA w/o mask": "tab:pink", "CLHA w/o adaptive SFT": "tab:purple", "PRO": "tab:green",
@@ -913,8 +935,13 @@ def question1_markdown(q1: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 # %% ../nbs/10_noise_study.ipynb #d0a2872a
-def gain_table(acc: pd.DataFrame, heldout: pd.DataFrame, study: NoiseStudy = NoiseStudy()) -> pd.DataFrame:
-    "Question 2: CLHA rescored against CLHA on the given labels, for every rescorer and flip rate, beside the prediction from the given-order curve."
+def gain_table(
+    acc: pd.DataFrame,                      # `accuracy_table`
+    heldout: pd.DataFrame,                  # heldout.csv
+    study: NoiseStudy = NoiseStudy(),
+    profile: pd.DataFrame | None = None,    # `rescorer_profile`: adds the prediction from the agreement on kept pairs
+) -> pd.DataFrame:
+    "Question 2: CLHA rescored against CLHA on the given labels, for every rescorer and flip rate, beside the predictions from the given-order curve."
     curve = link_curve(acc) if (acc["method"] == "CLHA w/o rescoring").sum() >= 2 else None
     rows = []
     for r in study.rescorers:
@@ -926,9 +953,15 @@ def gain_table(acc: pd.DataFrame, heldout: pd.DataFrame, study: NoiseStudy = Noi
             sel = acc[(acc["method"] == "CLHA") & (acc["rescorer"] == r)]
             sel = sel[sel["flip_rate"].isna()] if a[1] is None else sel[np.isclose(sel["flip_rate"].astype(float), p)]
             agree = float(sel["rescorer_agreement"].mean())
+            kept = math.nan
+            if profile is not None and len(profile):
+                pr = profile[(profile["rescorer"] == r) & profile["seed"].isin(_select(heldout, "CLHA", *a)["seed"].unique())]
+                pr = pr[pr["flip_rate"].isna()] if a[1] is None else pr[np.isclose(pr["flip_rate"].astype(float), p)]
+                kept = float(pr["kept_agreement"].mean()) if len(pr) else math.nan
             rows.append({"rescorer": r, "flip_rate": p, "agreement": agree, "given_label_accuracy": 1 - p,
                          "gain": d["mean"], "lo": d["ci95"][0], "hi": d["ci95"][1], "p": d["p"], "mde": d["mde"],
-                         "predicted": predicted_gain(agree, p, curve) if curve else math.nan,
+                         "predicted": predicted_gain(agree, p, curve) if curve else math.nan, "kept_agreement": kept,
+                         "predicted_kept": predicted_gain(kept, p, curve) if curve and not math.isnan(kept) else math.nan,
                          "margin_gain": dm["mean"], "margin_lo": dm["ci95"][0], "margin_hi": dm["ci95"][1]})
     return pd.DataFrame(rows)
 
@@ -936,11 +969,13 @@ def gain_table(acc: pd.DataFrame, heldout: pd.DataFrame, study: NoiseStudy = Noi
 def gain_markdown(g: pd.DataFrame) -> str:
     "Question 2 as a Markdown table."
     lines = ["| rescorer | labels flipped | rescorer agrees with G | given labels agree | gain from rescoring (95% CI; p) "
-             "| predicted from the given-order curve | mean margin gain, nats/token (95% CI) |", "|---|---|---|---|---|---|---|"]
+             "| predicted from the given-order curve: at its agreement | at its agreement on kept pairs "
+             "| mean margin gain, nats/token (95% CI) |", "|---|---|---|---|---|---|---|---|"]
     for r in g.to_dict("records"):
         pred = "–" if pd.isna(r["predicted"]) else f"{100 * r['predicted']:+.1f}"
+        kept = "–" if pd.isna(r.get("predicted_kept", math.nan)) else f"{100 * r['predicted_kept']:+.1f} (a = {r['kept_agreement']:.3f})"
         lines.append(f"| {r['rescorer']} | {r['flip_rate']:.0%} | {r['agreement']:.3f} | {r['given_label_accuracy']:.2f} "
-                     f"| {100 * r['gain']:+.1f} ({100 * r['lo']:+.1f} to {100 * r['hi']:+.1f}; {_pval(r['p'])}) | {pred} "
+                     f"| {100 * r['gain']:+.1f} ({100 * r['lo']:+.1f} to {100 * r['hi']:+.1f}; {_pval(r['p'])}) | {pred} | {kept} "
                      f"| {r['margin_gain']:+.3f} ({r['margin_lo']:+.3f} to {r['margin_hi']:+.3f}) |")
     return "\n".join(lines)
 
@@ -968,6 +1003,17 @@ def noise_cost_markdown(c: pd.DataFrame) -> str:
                      f"{r['margin_hi']:+.3f}) | {r['seeds']} |")
     return "\n".join(lines)
 
+# %% ../nbs/10_noise_study.ipynb #e92ee6b8
+def profile_markdown(prof: pd.DataFrame) -> str:
+    "Where the rescorers' errors fall, as a Markdown table (one row per rescorer, flip rate and seed)."
+    lines = ["| rescorer | its own labels flipped | seed | agrees with G | on the pairs the mask keeps | median gold gap: all pairs "
+             "| of the pairs it misorders | its errors the mask drops |", "|---|---|---|---|---|---|---|---|"]
+    for r in prof.to_dict("records"):
+        flips = "–" if r["flip_rate"] is None or pd.isna(r["flip_rate"]) else f"{r['flip_rate']:.0%}"
+        lines.append(f"| {r['rescorer']} | {flips} | {r['seed']} | {r['agreement']:.3f} | {r['kept_agreement']:.3f} "
+                     f"| {r['gap_median']:.3f} | {r['error_gap_median']:.3f} | {_pct(r['errors_masked'], 0)}% |")
+    return "\n".join(lines)
+
 # %% ../nbs/10_noise_study.ipynb #f302c31c
 def write_study_report(
     results: str | Path = "results/noise_study",
@@ -980,7 +1026,8 @@ def write_study_report(
     acc = accuracy_table(d["heldout"], d["runs"])
     comp, noise = comparisons(d["heldout"]), noise_cost(d["heldout"])
     q1 = question1_table(d)
-    gains = gain_table(acc, d["heldout"], study) if (acc["method"] == "CLHA w/o rescoring").sum() >= 2 else pd.DataFrame()
+    profile = rescorer_profile(d["rescorers"], d["gold"], study.threshold) if {"rescorers", "gold"} <= d.keys() else None
+    gains = gain_table(acc, d["heldout"], study, profile) if (acc["method"] == "CLHA w/o rescoring").sum() >= 2 else pd.DataFrame()
     planned = {_key(c) for _, c in plan(study)}
     done = set(_keys(d["runs"]))
     runs = d["runs"]
@@ -997,6 +1044,7 @@ def write_study_report(
         "question1": json.loads(q1.to_json(orient="records", default_handler=str)),
         "noise_cost": json.loads(noise.to_json(orient="records")),
         "rescoring_gain": json.loads(gains.to_json(orient="records")),
+        "rescorer_profile": None if profile is None else json.loads(profile.to_json(orient="records")),
         "given_order_curve": dict(zip(("label_accuracy", "accuracy"), link_curve(acc))) if len(gains) else None,
     }
     if "gold" in d:
@@ -1009,6 +1057,7 @@ def write_study_report(
           "", "## Question 1: every method at clean labels", "", question1_markdown(q1)]
     if len(noise): md += ["", "## What flipped labels cost the methods trained on the given order", "", noise_cost_markdown(noise)]
     if len(gains): md += ["", "## Question 2: the gain from rescoring", "", gain_markdown(gains)]
+    if profile is not None: md += ["", "## Where the rescorers' errors fall (training pairs)", "", profile_markdown(profile)]
     md += ["", "## Every group of runs", "", accuracy_markdown(acc)]
     if split is not None: md += ["", "## Preference or length: accuracy (%) by whether G's choice is the shorter reply", "", frame_markdown(split.reset_index().set_index("method"))]
     write_atomic(results / "summary.json", json.dumps(summary, indent=1, default=str))

@@ -78,3 +78,23 @@ def test_noise_cost_recomputes(committed):
         assert abs((both["correct_noisy"] - both["correct_clean"]).mean() - c["accuracy_change"]) < 1e-12, c
         assert abs(both["margin_clean"].mean() - c["margin_clean"]) < 1e-9 and abs(both["margin_noisy"].mean() - c["margin_noisy"]) < 1e-9, c
         assert c["lo"] <= c["accuracy_change"] <= c["hi"] and c["margin_lo"] <= c["margin_noisy"] - c["margin_clean"] <= c["margin_hi"]
+
+
+def test_rescorer_profile_recomputes(committed):
+    "Each rescorer's agreement with G, on all training pairs and on those CLHA's 30 % mask keeps, from rescorers.csv and gold.csv."
+    _, summary = committed
+    resc, gold = pd.read_csv(RESULTS / "rescorers.csv"), pd.read_csv(RESULTS / "gold.csv").set_index("pair_id")
+    runs = pd.read_csv(RESULTS / "runs.csv")
+    assert len(summary["rescorer_profile"]) == resc.groupby(["rescorer", "flip_rate", "seed"], dropna=False).ngroups
+    q = float(summary["design"]["threshold"].removesuffix("%")) / 100
+    for row in summary["rescorer_profile"]:
+        d = _group(resc.assign(method="-"), "-", row["rescorer"], row["flip_rate"])
+        d = d[d["seed"] == row["seed"]]
+        gap = d["r_chosen"].to_numpy() - d["r_rejected"].to_numpy()
+        kept = np.abs(gap) > np.quantile(np.abs(gap), q)
+        assert abs((gap > 0).mean() - row["agreement"]) < 1e-9 and abs((gap[kept] > 0).mean() - row["kept_agreement"]) < 1e-9, row
+        g = gold.loc[d["pair_id"]]
+        assert abs(np.median(np.abs(g["g_human_chosen"] - g["g_human_rejected"])[gap <= 0]) - row["error_gap_median"]) < 1e-9, row
+        # the agreement the training runs recorded (label accuracy after re-sorting) is the profile's
+        r = _group(runs.assign(method="-"), "-", row["rescorer"], row["flip_rate"])
+        for v in r[r["seed"] == row["seed"]]["rescorer_agreement"]: assert abs(v - row["agreement"]) < 1e-9, (row, v)
