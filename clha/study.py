@@ -865,33 +865,34 @@ def plot_accuracy_vs_flips(acc: pd.DataFrame, study: NoiseStudy = NoiseStudy(), 
     return _save_fig(fig, path)
 
 # %% ../nbs/10_noise_study.ipynb #1d8f2a99
-def plot_rescoring_gain(acc: pd.DataFrame, heldout: pd.DataFrame, study: NoiseStudy = NoiseStudy(), path=None):
-    "The headline: CLHA's gain from rescoring (rescored − given order, same flips) against the rescorer's agreement with G."
+def plot_rescoring_gain(
+    gains: pd.DataFrame,             # `gain_table`
+    acc: pd.DataFrame,               # `accuracy_table`, for the given-order curve
+    study: NoiseStudy = NoiseStudy(),
+    path=None,
+):
+    "The headline: CLHA's gain from rescoring (rescored − given order, same flips) against the rescorer's agreement with G, beside both predictions."
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6.2, 4.0))
+    fig, ax = plt.subplots(figsize=(9.0, 4.0))
     curve = link_curve(acc) if (acc["method"] == "CLHA w/o rescoring").sum() >= 2 else None
     grid = np.linspace(0.6, 1.0, 50)
     for j, (p, c) in enumerate(zip(study.flip_rates, ("tab:green", "tab:orange", "tab:red"))):
-        if group_matrix(heldout, "CLHA w/o rescoring", "none", p).empty: continue
-        pts = []
-        for r in study.rescorers:
-            a = (r, None) if r != "learned" else (r, p)
-            if group_matrix(heldout, "CLHA", *a).empty: continue
-            d = paired_difference(heldout, ("CLHA", *a), ("CLHA w/o rescoring", "none", p))
-            agree = acc.loc[(acc["method"] == "CLHA") & (acc["rescorer"] == r) &
-                            ((acc["flip_rate"].isna()) if a[1] is None else np.isclose(acc["flip_rate"].astype(float), p)), "rescorer_agreement"].mean()
-            pts.append((agree, d, r == "learned"))
-        for agree, d, learned in pts:
-            # nudged apart along x: one synthetic rescorer serves every flip rate
-            ax.errorbar(agree + 0.004 * (j - 1), 100 * d["mean"], yerr=[[100 * (d["mean"] - d["ci95"][0])], [100 * (d["ci95"][1] - d["mean"])]],
-                        fmt="s" if learned else "o", color=c, mfc="white" if learned else c, capsize=3, ms=6)
+        g = gains[np.isclose(gains["flip_rate"].astype(float), p)]
+        if g.empty: continue
+        x = g["agreement"] + 0.004 * (j - 1)  # nudged apart along x: one synthetic rescorer serves every flip rate
+        for learned in (False, True):
+            s = (g["rescorer"] == "learned") == learned
+            if s.any(): ax.errorbar(x[s], 100 * g["gain"][s], yerr=[100 * (g["gain"] - g["lo"])[s], 100 * (g["hi"] - g["gain"])[s]],
+                                    fmt="s" if learned else "o", color=c, mfc="white" if learned else c, capsize=3, ms=6)
+        if "predicted_kept" in g: ax.plot(x, 100 * g["predicted_kept"], "x", color=c, ms=6, mew=1.5)
         if curve is not None: ax.plot(grid, [100 * predicted_gain(a, p, curve) for a in grid], color=c, lw=1, alpha=0.7,
-                                      label=f"{p:.0%} flipped: predicted from the given-order curve; break-even at a = {1 - p:.2f}")
+                                      label=f"{p:.0%} flipped: predicted from the given-order curve (break-even a = {1 - p:.2f})")
     ax.axhline(0, color="grey", lw=0.8)
     ax.plot([], [], "o", color="k", label="synthetic rescorer (G + noise)"); ax.plot([], [], "s", color="k", mfc="white", label="learned rescorer")
+    ax.plot([], [], "x", color="k", mew=1.5, label="predicted at its agreement on the pairs kept by the mask")
     ax.set(xlabel="rescorer's agreement with G on the training pairs", ylabel="CLHA rescored − given order (points)",
            title="When does rescoring pay? CLHA's held-out accuracy gain from rescoring")
-    ax.title.set_fontsize(10); ax.legend(fontsize=7, loc="lower right")
+    ax.title.set_fontsize(10); ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))  # beside: the points fill the axes
     fig.text(0.5, -0.02, _caption(study, acc), ha="center", fontsize=7)
     fig.tight_layout()
     return _save_fig(fig, path)
@@ -1065,6 +1066,6 @@ def write_study_report(
     if figures is not None:
         figures = Path(figures)
         plot_accuracy_vs_flips(acc, study, figures / "noise_study.png")
-        if len(gains): plot_rescoring_gain(acc, d["heldout"], study, figures / "noise_study_gain.png")
+        if len(gains): plot_rescoring_gain(gains, acc, study, figures / "noise_study_gain.png")
         if len(comp): plot_paired(comp, study, path=figures / "noise_study_paired.png")
     return summary
