@@ -773,7 +773,9 @@ def length_split(
     "Every group's held-out accuracy split by whether G's preferred reply is the shorter one."
     df = heldout.merge(lengths, on="pair_id", how="inner")
     df["G's choice"] = np.where(df["tokens_chosen"] < df["tokens_rejected"], "shorter", "longer or equal")
-    out = df.groupby(["method", "rescorer", "flip_rate", "G's choice"])[column].mean().unstack().mul(100).round(1)
+    # dropna=False: a synthetic rescorer's runs have no flip rate (the same data at every rate) and are groups too
+    out = df.groupby(["method", "rescorer", "flip_rate", "G's choice"], dropna=False)[column].mean().unstack().mul(100).round(1)
+    out = out[[c for c in ("shorter", "longer or equal") if c in out.columns]]
     counts = df.drop_duplicates("pair_id")["G's choice"].value_counts()
     return out.rename(columns={c: f"G's choice {c} (n={counts.get(c, 0)})" for c in out.columns})
 
@@ -1060,7 +1062,9 @@ def write_study_report(
     if len(gains): md += ["", "## Question 2: the gain from rescoring", "", gain_markdown(gains)]
     if profile is not None: md += ["", "## Where the rescorers' errors fall (training pairs)", "", profile_markdown(profile)]
     md += ["", "## Every group of runs", "", accuracy_markdown(acc)]
-    if split is not None: md += ["", "## Preference or length: accuracy (%) by whether G's choice is the shorter reply", "", frame_markdown(split.reset_index().set_index("method"))]
+    if split is not None:
+        shown = split.reset_index().astype({"flip_rate": object}).fillna({"flip_rate": "any"}).set_index("method")
+        md += ["", "## Preference or length: accuracy (%) by whether G's choice is the shorter reply", "", frame_markdown(shown)]
     write_atomic(results / "summary.json", json.dumps(summary, indent=1, default=str))
     write_atomic(results / "report.md", "\n".join(md) + "\n")
     if figures is not None:
