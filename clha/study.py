@@ -265,7 +265,8 @@ def plan(study: NoiseStudy) -> list[tuple[str, Cell]]:
         cells += rescored("CLHA", seed) + rescored("PRO", seed)
         cells += [Cell("SFT", "none", 0.0, seed), Cell("RRHF", "learned", 0.0, seed)]
         out += [("core", c) for c in cells]
-    for seed in study.seeds:  # the mask and the gate, on the rescorers whose agreement is set (flip-invariant: one run each)
+        # the mask and the gate, on the rescorers whose agreement is set (flip-invariant: one run each), right after the
+        # seed's core block: they explain its question-2 gains, so a half-finished study has the explanation with them
         out += [("ablations", Cell(m, r, None, seed)) for m in ("CLHA w/o mask", "CLHA w/o adaptive SFT") for r in synthetic]
     for seed in study.seeds:  # the noise-robust baseline, told the true flip rate (at 0 it is DPO)
         out += [("extras", Cell("robust DPO", "none", p, seed)) for p in rates if p]
