@@ -32,9 +32,9 @@ __all__ = ['PARTS', 'METHODS', 'PHASES', 'QUESTION1', 'COLORS', 'NoiseStudy', 'p
            'prepare', 'finished', 'run_cell', 'lr_search', 'lr_table', 'best_lr', 'go_no_go', 'generation_cells',
            'run_study', 'generation_rows', 'run_generations', 'load_study', 'accuracy_table', 'comparisons',
            'noise_cost', 'generation_summary', 'question1_table', 'heldout_lengths', 'length_split', 'link_curve',
-           'on_curve', 'predicted_gain', 'rescorer_profile', 'plot_accuracy_vs_flips', 'plot_rescoring_gain',
-           'plot_paired', 'question1_markdown', 'gain_table', 'gain_markdown', 'accuracy_markdown',
-           'noise_cost_markdown', 'profile_markdown', 'write_study_report']
+           'curve_weights', 'on_curve', 'predicted_gain', 'rescorer_profile', 'plot_accuracy_vs_flips',
+           'plot_rescoring_gain', 'plot_paired', 'question1_markdown', 'gain_table', 'prediction_excess',
+           'gain_markdown', 'accuracy_markdown', 'noise_cost_markdown', 'profile_markdown', 'write_study_report']
 
 # %% ../nbs/10_noise_study.ipynb #de5b0636
 @dataclass(frozen=True)
@@ -781,17 +781,29 @@ def length_split(
     return out.rename(columns={c: f"G's choice {c} (n={counts.get(c, 0)})" for c in out.columns})
 
 # %% ../nbs/10_noise_study.ipynb #3570a762
-def link_curve(acc: pd.DataFrame, method: str = "CLHA w/o rescoring") -> tuple[tuple, tuple]:
-    "(q, acc): `method`'s given-order runs as points of accuracy against their measured label accuracy q, q rising."
+def _curve_points(acc: pd.DataFrame, method: str = "CLHA w/o rescoring") -> pd.DataFrame:
+    "`method`'s given-order groups of `accuracy_table`, label accuracy rising: the points of the curve."
     g = acc[(acc["method"] == method) & (acc["rescorer"] == "none")].sort_values("label_accuracy")
     if len(g) < 2: raise DataError(f"the given-order curve needs {method} at two flip rates or more")
+    return g
+
+def link_curve(acc: pd.DataFrame, method: str = "CLHA w/o rescoring") -> tuple[tuple, tuple]:
+    "(q, acc): `method`'s given-order runs as points of accuracy against their measured label accuracy q, q rising."
+    g = _curve_points(acc, method)
     return tuple(g["label_accuracy"].astype(float)), tuple(g["accuracy"].astype(float))
+
+def curve_weights(x: float, q: tuple) -> np.ndarray:
+    "Weights w over the curve's points with on_curve(x, (q, y)) = w · y for every y: the segment x lies on, or the nearest one."
+    q = np.asarray(q, dtype=float)
+    i = int(np.clip(np.searchsorted(q, x) - 1, 0, len(q) - 2))
+    t = (x - q[i]) / (q[i + 1] - q[i])   # beyond the ends t < 0 or t > 1: the end segment, extended
+    w = np.zeros(len(q)); w[i], w[i + 1] = 1 - t, t
+    return w
 
 def on_curve(x: float, curve: tuple[tuple, tuple]) -> float:
     "The curve's value at `x`: straight between its points, along the nearest end segment beyond them."
-    q, y = (np.asarray(v, dtype=float) for v in curve)
-    i = int(np.clip(np.searchsorted(q, x) - 1, 0, len(q) - 2))  # the segment x lies on, or the nearest one
-    return float(y[i] + (y[i + 1] - y[i]) * (x - q[i]) / (q[i + 1] - q[i]))
+    q, y = curve
+    return float(curve_weights(x, q) @ np.asarray(y, dtype=float))
 
 # %% ../nbs/10_noise_study.ipynb #1f61d3fb
 def predicted_gain(agreement: float, flip_rate: float, curve: tuple[tuple, tuple]) -> float:
@@ -969,6 +981,33 @@ def gain_table(
                          "margin_gain": dm["mean"], "margin_lo": dm["ci95"][0], "margin_hi": dm["ci95"][1]})
     return pd.DataFrame(rows)
 
+# %% ../nbs/10_noise_study.ipynb #11824db4
+def prediction_excess(
+    heldout: pd.DataFrame,            # heldout.csv
+    acc: pd.DataFrame,                # `accuracy_table`
+    gains: pd.DataFrame,              # `gain_table`
+    prediction: str = "predicted",    # "predicted" (at the agreement a) or "predicted_kept" (at the agreement on kept pairs)
+    method: str = "CLHA w/o rescoring",
+) -> dict:                            # mean excess (points as a share), ci95, p, rows
+    "Measured minus predicted gain from rescoring, averaged over `gains`' rows, as a paired contrast of runs on the same pairs."
+    pts = _curve_points(acc, method)
+    q = pts["label_accuracy"].astype(float).to_numpy()
+    curve = [group_matrix(heldout, method, "none", float(p)) for p in pts["flip_rate"]]
+    agreement = {"predicted": "agreement", "predicted_kept": "kept_agreement"}[prediction]
+    terms = []                                      # (coefficient, [seed × pair] matrix) of every row, summed below
+    for r in gains.dropna(subset=[prediction]).to_dict("records"):
+        resc = (r["rescorer"], None) if r["rescorer"] != "learned" else (r["rescorer"], r["flip_rate"])
+        w = curve_weights(r[agreement], q) - curve_weights(1 - r["flip_rate"], q)
+        terms += [(1.0, group_matrix(heldout, "CLHA", *resc)), (-1.0, group_matrix(heldout, method, "none", r["flip_rate"]))]
+        terms += [(-wk, m) for wk, m in zip(w, curve) if wk]
+    if not terms: raise DataError(f"no row of the gain table has a {prediction!r}")
+    seeds = set.intersection(*(set(m.index) for _, m in terms)); cols = set.intersection(*(set(m.columns) for _, m in terms))
+    seeds, cols = sorted(seeds), sorted(cols)
+    x = sum(c * m.loc[seeds, cols].to_numpy() for c, m in terms) / (len(gains.dropna(subset=[prediction])))
+    s = summarize_matrix(x)
+    return {"mean": s["mean"], "ci95": s["ci95"], "p": sign_flip_p(x.mean(0)), "rows": int(gains[prediction].notna().sum()),
+            "seeds": len(seeds), "pairs": len(cols)}
+
 # %% ../nbs/10_noise_study.ipynb #ad4dd3c8
 def gain_markdown(g: pd.DataFrame) -> str:
     "Question 2 as a Markdown table."
@@ -1049,6 +1088,8 @@ def write_study_report(
         "noise_cost": json.loads(noise.to_json(orient="records")),
         "rescoring_gain": json.loads(gains.to_json(orient="records")),
         "rescorer_profile": None if profile is None else json.loads(profile.to_json(orient="records")),
+        "prediction_excess": {k: prediction_excess(d["heldout"], acc, gains, k) for k in ("predicted", "predicted_kept")
+                              if len(gains) and gains[k].notna().any()},
         "given_order_curve": dict(zip(("label_accuracy", "accuracy"), link_curve(acc))) if len(gains) else None,
     }
     if "gold" in d:
@@ -1061,6 +1102,10 @@ def write_study_report(
           "", "## Question 1: every method at clean labels", "", question1_markdown(q1)]
     if len(noise): md += ["", "## What flipped labels cost the methods trained on the given order", "", noise_cost_markdown(noise)]
     if len(gains): md += ["", "## Question 2: the gain from rescoring", "", gain_markdown(gains)]
+    for k, e in summary["prediction_excess"].items():
+        md += ["", f"Measured minus predicted ({'at the agreement on kept pairs' if k == 'predicted_kept' else 'at the agreement a'}), "
+               f"averaged over the {e['rows']} rows and paired on {e['seeds']} seed(s) × {e['pairs']} pairs: {100 * e['mean']:+.1f} points "
+               f"(95% CI {100 * e['ci95'][0]:+.1f} to {100 * e['ci95'][1]:+.1f}; p {_pval(e['p'])})."]
     if profile is not None: md += ["", "## Where the rescorers' errors fall (training pairs)", "", profile_markdown(profile)]
     md += ["", "## Every group of runs", "", accuracy_markdown(acc)]
     if split is not None:

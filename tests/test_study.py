@@ -98,3 +98,15 @@ def test_rescorer_profile_recomputes(committed):
         # the agreement the training runs recorded (label accuracy after re-sorting) is the profile's
         r = _group(runs.assign(method="-"), "-", row["rescorer"], row["flip_rate"])
         for v in r[r["seed"] == row["seed"]]["rescorer_agreement"]: assert abs(v - row["agreement"]) < 1e-9, (row, v)
+
+
+def test_prediction_excess_recomputes(committed):
+    "The mean of (measured − predicted gain) over question 2's rows: the paired contrast summary.json reports equals it."
+    _, summary = committed
+    gains = pd.DataFrame(summary["rescoring_gain"])
+    assert set(summary["prediction_excess"]) == ({"predicted", "predicted_kept"} if len(gains) else set())
+    for k, e in summary["prediction_excess"].items():
+        rows = gains.dropna(subset=[k])
+        assert e["rows"] == len(rows) > 0
+        assert abs((rows["gain"] - rows[k]).mean() - e["mean"]) < 1e-9, (k, e)
+        assert e["ci95"][0] <= e["mean"] <= e["ci95"][1] and 0 < e["p"] <= 1
