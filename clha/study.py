@@ -916,17 +916,17 @@ def plot_rescoring_gain(
 def plot_paired(comp: pd.DataFrame, study: NoiseStudy = NoiseStudy(), against=("DPO", "PRO"), path=None):
     "CLHA minus DPO and minus PRO, cell by cell, with 95 % CIs."
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, len(against), figsize=(5 * len(against), 3.8), sharey=True, squeeze=False)
+    # rows differ between panels (DPO at each flip rate, PRO once per rescorer): each panel labels its own
+    fig, axes = plt.subplots(1, len(against), figsize=(5.5 * len(against), 3.8), squeeze=False)
     for ax, b in zip(axes[0], against):
         g = comp[comp["against"] == b].reset_index(drop=True)
-        labels = [f"{r}, {'–' if pd.isna(p) else f'{p:.0%}'} flips" for r, p in zip(g["rescorer"], g["flip_rate"])]
+        labels = [f"{r}, {'any' if pd.isna(p) else f'{p:.0%}'} flips" for r, p in zip(g["rescorer"], g["flip_rate"])]
         y = np.arange(len(g))
         ax.errorbar(100 * g["diff"], y, xerr=[100 * (g["diff"] - g["lo"]), 100 * (g["hi"] - g["diff"])], fmt="o",
                     color=COLORS["CLHA"], capsize=3)
         ax.axvline(0, color="grey", lw=0.8); ax.set_yticks(y, labels, fontsize=7)
-        ax.set(xlabel=f"CLHA − {b}, held-out accuracy (points)", title=f"CLHA − {b}, paired")
-        ax.title.set_fontsize(10)
-    axes[0][0].invert_yaxis()
+        ax.set(xlabel=f"CLHA − {b}, held-out accuracy (points)", title=f"CLHA − {b}, paired" + (", same rescorer" if METHODS[b].rescored else ", it on the given labels"))
+        ax.title.set_fontsize(10); ax.invert_yaxis()
     fig.tight_layout()
     return _save_fig(fig, path)
 
