@@ -726,14 +726,15 @@ def generation_summary(gen: pd.DataFrame, method: str, rescorer: str = "none", f
     else:
         seeds = m.index.intersection(b.index)
         a_, b_ = m.loc[seeds, cols].to_numpy(), b.loc[seeds, cols].to_numpy()
-    return {"reward": summarize_matrix(a_), "win_rate": summarize_matrix(_correct_pairwise(a_, b_)),
-            "reward_diff": summarize_matrix(a_ - b_)}
+    wins, diff = _correct_pairwise(a_, b_), a_ - b_
+    return {"reward": summarize_matrix(a_), "win_rate": {**summarize_matrix(wins), "p": sign_flip_p(wins.mean(0) - 0.5)},
+            "reward_diff": {**summarize_matrix(diff), "p": sign_flip_p(diff.mean(0))}}
 
 # %% ../nbs/10_noise_study.ipynb #b461bc36
 def _correct_pairwise(a: np.ndarray, b: np.ndarray) -> np.ndarray: return np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0))
 
-def question1_table(d: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    "Question 1: held-out accuracy (per token, summed) and, where generated, G's reward and win rate vs base, at 0 % flips."
+def question1_table(d: dict[str, pd.DataFrame], study: NoiseStudy = NoiseStudy()) -> pd.DataFrame:
+    "Question 1 at 0 % flips: held-out accuracy, CLHA − each method (paired), and, where generated, the replies' scores."
     h, gen, rows = d["heldout"], d.get("generations"), []
     for m, r in QUESTION1:
         if group_matrix(h, m, r, 0.0).empty: continue
@@ -744,9 +745,14 @@ def question1_table(d: dict[str, pd.DataFrame]) -> pd.DataFrame:
             row["clha_minus"] = paired_difference(h, ("CLHA", "learned", 0.0), (m, r, 0.0))
         if gen is not None and not group_matrix(gen, m, r, 0.0, "gold_reward").empty:
             g = generation_summary(gen, m, r, 0.0)
+            tokens = _select(gen, m, r, 0.0)["reply_tokens"]
             row.update(reward=g["reward"]["mean"], reward_lo=g["reward"]["ci95"][0], reward_hi=g["reward"]["ci95"][1],
                        win=g["win_rate"]["mean"], win_lo=g["win_rate"]["ci95"][0], win_hi=g["win_rate"]["ci95"][1],
-                       prompts=g["reward"]["n_pairs"])
+                       prompts=g["reward"]["n_pairs"], reply_tokens=float(tokens.mean()),
+                       at_cap=float((tokens >= study.max_new_tokens).mean()))  # replies cut off by the token budget
+            if m != "CLHA" and not group_matrix(gen, "CLHA", "learned", 0.0, "gold_reward").empty:  # the same prompts, paired
+                vs = generation_summary(gen, "CLHA", "learned", 0.0, against=(m, r, 0.0))
+                row.update(clha_reward_minus=vs["reward_diff"], clha_wins=vs["win_rate"])
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -934,20 +940,29 @@ def plot_paired(comp: pd.DataFrame, study: NoiseStudy = NoiseStudy(), against=("
 def _pct(x: float, nd: int = 1) -> str: return "–" if x is None or pd.isna(x) else f"{100 * x:.{nd}f}"
 def _ci(m, lo, hi) -> str: return f"{_pct(m)} ({_pct(lo)}–{_pct(hi)})"
 def _pval(p: float) -> str: return "<0.001" if p < 0.001 else f"{p:.3f}"
+def _paired(d, scale: float = 100, nd: int = 1, sign: str = "+") -> str:
+    "A paired summary (mean, ci95, p) as 'mean (lo to hi; p)'; '–' where there is none."
+    if not isinstance(d, dict): return "–"
+    f = lambda v: f"{scale * v:{sign}.{nd}f}"
+    return f"{f(d['mean'])} ({f(d['ci95'][0])} to {f(d['ci95'][1])}; {_pval(d['p'])})"
 
 def question1_markdown(q1: pd.DataFrame) -> str:
     "Question 1 as a Markdown table."
-    head = ("| method | labels it learns from | held-out accuracy, per token (95% CI) | summed | CLHA − it (95% CI; p) "
-            "| G's reward of its replies (95% CI) | win rate vs base (95% CI) |\n|---|---|---|---|---|---|---|")
+    head = ("| method | labels it learns from | held-out accuracy, per token (95% CI) | summed | CLHA − it, accuracy (95% CI; p) "
+            "| G's reward of its replies (95% CI) | CLHA − it, reward (95% CI; p) | win rate vs base (95% CI) "
+            "| CLHA's replies beat its (95% CI; p) | reply tokens: mean, % cut off |\n|---|---|---|---|---|---|---|---|---|---|")
     lines = [head]
     for r in q1.to_dict("records"):
-        d = r.get("clha_minus")
-        diff = "–" if not isinstance(d, dict) else f"{100 * d['mean']:+.1f} ({100 * d['ci95'][0]:+.1f} to {100 * d['ci95'][1]:+.1f}; {_pval(d['p'])})"
-        reward = "–" if pd.isna(r.get("reward", np.nan)) else f"{r['reward']:.3f} ({r['reward_lo']:.3f}–{r['reward_hi']:.3f})"
-        win = "–" if pd.isna(r.get("win", np.nan)) else _ci(r["win"], r["win_lo"], r["win_hi"])
+        has = lambda k: not pd.isna(r.get(k, np.nan))
+        reward = f"{r['reward']:.3f} ({r['reward_lo']:.3f}–{r['reward_hi']:.3f})" if has("reward") else "–"
+        win = _ci(r["win"], r["win_lo"], r["win_hi"]) if has("win") else "–"
         labels = "gold, as given" if r["rescorer"] == "none" else "learned rescorer's order"
+        tokens = f"{r['reply_tokens']:.0f}, {_pct(r['at_cap'], 0)}" if has("reply_tokens") else "–"
         lines.append(f"| {r['method']} | {labels} | {_ci(r['accuracy'], r['acc_lo'], r['acc_hi'])} | {_pct(r['accuracy_summed'])} "
-                     f"| {diff} | {reward} | {win} |")
+                     f"| {_paired(r.get('clha_minus'))} | {reward} | {_paired(r.get('clha_reward_minus'), 1, 3)} | {win} "
+                     f"| {_paired(r.get('clha_wins'), 100, 1, '')} | {tokens} |")
+    if q1["seeds"].nunique() > 1:  # while a study is under way some rows have more seeds than CLHA's
+        lines.append("\nCLHA's differences are paired on the seeds both rows have, so they need not equal the difference of the two rows' means.")
     return "\n".join(lines)
 
 # %% ../nbs/10_noise_study.ipynb #d0a2872a
@@ -1068,7 +1083,7 @@ def write_study_report(
     d = load_study(results)
     acc = accuracy_table(d["heldout"], d["runs"])
     comp, noise = comparisons(d["heldout"]), noise_cost(d["heldout"])
-    q1 = question1_table(d)
+    q1 = question1_table(d, study)
     profile = rescorer_profile(d["rescorers"], d["gold"], study.threshold) if {"rescorers", "gold"} <= d.keys() else None
     gains = gain_table(acc, d["heldout"], study, profile) if (acc["method"] == "CLHA w/o rescoring").sum() >= 2 else pd.DataFrame()
     planned = {_key(c) for _, c in plan(study)}

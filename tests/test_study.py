@@ -110,3 +110,24 @@ def test_prediction_excess_recomputes(committed):
         assert e["rows"] == len(rows) > 0
         assert abs((rows["gain"] - rows[k]).mean() - e["mean"]) < 1e-9, (k, e)
         assert e["ci95"][0] <= e["mean"] <= e["ci95"][1] and 0 < e["p"] <= 1
+
+
+def test_question1_generations_recompute(committed):
+    "G's reward of the greedy replies, CLHA − each method and CLHA's win rate, paired on seed and prompt: from generations.csv."
+    _, summary = committed
+    path = RESULTS / "generations.csv"
+    rows = [r for r in summary["question1"] if r.get("reward") is not None and not pd.isna(r.get("reward"))]
+    assert bool(rows) == path.is_file(), "summary.json's question 1 and generations.csv disagree on whether replies were scored"
+    if not rows: return
+    gen = pd.read_csv(path)
+    clha = _group(gen, "CLHA", "learned", 0.0)[["seed", "pair_id", "gold_reward"]]
+    for r in rows:
+        g = _group(gen, r["method"], r["rescorer"], 0.0)
+        assert abs(g["gold_reward"].mean() - r["reward"]) < 1e-9 and r["reward_lo"] <= r["reward"] <= r["reward_hi"], r["method"]
+        assert abs((g["reply_tokens"] >= summary["design"]["max_new_tokens"]).mean() - r["at_cap"]) < 1e-12
+        if r["method"] == "CLHA" or clha.empty: continue
+        both = clha.merge(g[["seed", "pair_id", "gold_reward"]], on=["seed", "pair_id"], suffixes=("_clha", "_it"))
+        d, c = both["gold_reward_clha"] - both["gold_reward_it"], r["clha_reward_minus"]
+        assert len(both) == c["n_pairs"] * c["n_seeds"] and abs(d.mean() - c["mean"]) < 1e-9, r["method"]
+        wins = (d > 0) + 0.5 * (d == 0)
+        assert abs(wins.mean() - r["clha_wins"]["mean"]) < 1e-9 and 0 < r["clha_wins"]["p"] <= 1, r["method"]
