@@ -251,13 +251,20 @@ def study_noise(
     phases: str = "core,generation,ablations,extras",  # which parts of the plan to make (see clha.study.PHASES)
     max_runs: int = None,                  # stop after this many new runs (the report is still written)
     lr_search: bool = False,               # only the learning-rate search: clean DPO at several rates, scored on the dev part
+    lr_methods: str = "DPO",               # with --lr-search: the methods to search (DPO picks the rate; e.g. CLHA,PRO check it)
     force: bool = False,                   # go on even if clean DPO fails the go/no-go
 ):
     "The label-noise study: every planned run not yet recorded, then the report (resumable)."
     from clha.study import NoiseStudy, lr_search as search, prepare, run_study
     if max_runs is not None and max_runs < 1: raise DataError(f"--max-runs: expected a positive number, got {max_runs}")
     if lr_search:
-        print(search(prepare(NoiseStudy(), results, runs)).to_string()); return
+        from clha.study import METHODS, lr_sensitivity, lr_sensitivity_markdown
+        methods = tuple(m.strip() for m in lr_methods.split(",") if m.strip())
+        if unknown := [m for m in methods if m not in METHODS]:
+            raise DataError(f"--lr-methods: unknown method {unknown[0]!r}; expected some of {', '.join(METHODS)}")
+        import pandas as pd
+        search(prepare(NoiseStudy(), results, runs), methods=methods)
+        print(lr_sensitivity_markdown(lr_sensitivity(pd.read_csv(Path(results) / "lr_search.csv")))); return
     run_study(NoiseStudy(), results, runs, figures, tuple(p.strip() for p in phases.split(",") if p.strip()), max_runs, force)
 
 # %% ../nbs/99_cli.ipynb #24a842fa

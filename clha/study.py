@@ -29,12 +29,13 @@ __all__ = ['PARTS', 'METHODS', 'PHASES', 'QUESTION1', 'COLORS', 'NoiseStudy', 'p
            'standardise', 'synthetic_scores', 'learned_scores', 'Method', 'Cell', 'cell_hp', 'plan', 'cell_data',
            'label_accuracy', 'train_cell', 'heldout_rows', 'crossed_bootstrap', 'summarize_matrix', 'sign_flip_p',
            'group_matrix', 'paired_difference', 'check_results_folder', 'rescorer_scores', 'machine', 'StudyState',
-           'prepare', 'finished', 'run_cell', 'lr_search', 'lr_table', 'best_lr', 'go_no_go', 'generation_cells',
-           'run_study', 'generation_rows', 'run_generations', 'load_study', 'accuracy_table', 'comparisons',
-           'noise_cost', 'generation_summary', 'question1_table', 'heldout_lengths', 'length_split', 'link_curve',
-           'curve_weights', 'on_curve', 'predicted_gain', 'rescorer_profile', 'plot_accuracy_vs_flips',
-           'plot_rescoring_gain', 'plot_paired', 'question1_markdown', 'gain_table', 'prediction_excess',
-           'gain_markdown', 'accuracy_markdown', 'noise_cost_markdown', 'profile_markdown', 'write_study_report']
+           'prepare', 'finished', 'run_cell', 'lr_search', 'lr_table', 'best_lr', 'lr_sensitivity',
+           'lr_sensitivity_markdown', 'go_no_go', 'generation_cells', 'run_study', 'generation_rows', 'run_generations',
+           'load_study', 'accuracy_table', 'comparisons', 'noise_cost', 'generation_summary', 'question1_table',
+           'heldout_lengths', 'length_split', 'link_curve', 'curve_weights', 'on_curve', 'predicted_gain',
+           'rescorer_profile', 'plot_accuracy_vs_flips', 'plot_rescoring_gain', 'plot_paired', 'question1_markdown',
+           'gain_table', 'prediction_excess', 'gain_markdown', 'accuracy_markdown', 'noise_cost_markdown',
+           'profile_markdown', 'write_study_report']
 
 # %% ../nbs/10_noise_study.ipynb #de5b0636
 @dataclass(frozen=True)
@@ -513,28 +514,32 @@ def run_cell(state: StudyState, cell: Cell) -> dict:
 def lr_search(
     state: StudyState,
     lrs: tuple = (3e-4, 1e-3, 3e-3),
+    methods: tuple = ("DPO",),  # DPO picks the study's rate; others check how much a rate picked on DPO costs them
     progress: bool = True,
-) -> pd.DataFrame:  # one row per rate: dev accuracy (per token, summed) with Wilson CIs
-    "Clean DPO (first seed) at each learning rate, scored on the dev part; rows kept in lr_search.csv."
+) -> pd.DataFrame:  # one row per rate: dev accuracy (per token, summed) with Wilson CIs (the last method's)
+    "Each method at clean labels (first seed; rescored ones in the learned rescorer's order) at each rate, scored on the dev part; rows kept in lr_search.csv."
     f, study = state.results / "lr_search.csv", state.study
     dev, train = state.ordered["dev"], state.ordered["train"]
-    for lr in lrs:
-        if f.is_file() and np.isclose(pd.read_csv(f)["lr"], lr).any(): continue
-        t0, st = time.time(), replace(study, learning_rate=lr)
-        cell = Cell("DPO", "none", 0.0, study.seeds[0])
-        folder = train_cell(st, cell, cell_data(train, cell, None), state.runs)
-        ref = base_logps(study.model, dev, study.scale, cache=state.runs / "reference")
-        rows = heldout_rows(cell, pair_ids(dev), *heldout_log_ratios(folder, dev, study.scale, ref)).assign(lr=lr)
-        old = pd.read_csv(f) if f.is_file() else None
-        write_atomic(f, (rows if old is None else pd.concat([old, rows], ignore_index=True)).to_csv(index=False))
-        if progress: print(f"lr {lr:g}: dev accuracy {rows['correct'].mean():.3f} ({(time.time() - t0) / 60:.1f} min)", flush=True)
-    return lr_table(pd.read_csv(f))
+    ref = base_logps(study.model, dev, study.scale, cache=state.runs / "reference")
+    for m in methods:
+        cell = Cell(m, "learned" if METHODS[m].rescored else "none", 0.0, study.seeds[0])
+        scores = (rescorer_scores(study, state.ordered, gold_gaps(train, state.table), cell.rescorer, 0.0, cell.seed,
+                                  state.results) if METHODS[m].rescored else None)
+        for lr in lrs:
+            old = pd.read_csv(f) if f.is_file() else None
+            if old is not None and ((old["method"] == m) & np.isclose(old["lr"], lr)).any(): continue
+            t0 = time.time()
+            folder = train_cell(replace(study, learning_rate=lr), cell, cell_data(train, cell, scores), state.runs)
+            rows = heldout_rows(cell, pair_ids(dev), *heldout_log_ratios(folder, dev, study.scale, ref)).assign(lr=lr)
+            write_atomic(f, (rows if old is None else pd.concat([old, rows], ignore_index=True)).to_csv(index=False))
+            if progress: print(f"{m} at lr {lr:g}: dev accuracy {rows['correct'].mean():.3f} ({(time.time() - t0) / 60:.1f} min)", flush=True)
+    return lr_table(pd.read_csv(f), methods[-1])
 
 # %% ../nbs/10_noise_study.ipynb #1ed7279d
-def lr_table(rows: pd.DataFrame) -> pd.DataFrame:
-    "Dev accuracy per learning rate, per token and summed, with Wilson 95 % CIs."
+def lr_table(rows: pd.DataFrame, method: str = "DPO") -> pd.DataFrame:
+    "One method's dev accuracy per learning rate, per token and summed, with Wilson 95 % CIs."
     out = []
-    for lr, g in rows.groupby("lr"):
+    for lr, g in rows[rows["method"] == method].groupby("lr"):
         n = len(g)
         out.append({"lr": lr, "n": n, **{f"{c}{s}": v for c in ("correct", "correct_summed")
                     for s, v in zip(("", "_lo", "_hi"), (g[c].mean(), *wilson_ci(g[c].sum(), n)))}})
@@ -542,9 +547,41 @@ def lr_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 # %% ../nbs/10_noise_study.ipynb #ab79f074
 def best_lr(rows: pd.DataFrame) -> float:
-    "The learning rate with the best dev accuracy per token (ties: the smaller rate)."
+    "The learning rate with clean DPO's best dev accuracy per token (ties: the smaller rate)."
     t = lr_table(rows)
     return float(t.index[t["correct"].to_numpy().argmax()])
+
+# %% ../nbs/10_noise_study.ipynb #4dc37306
+def lr_sensitivity(
+    rows: pd.DataFrame,                 # lr_search.csv
+    study: NoiseStudy = NoiseStudy(),
+) -> pd.DataFrame:                      # one row per method searched at the study's rate
+    "Each method's dev accuracy per rate, and its best rate's minus the study's, paired on the dev pairs (sign-flip p)."
+    out = []
+    for m, g in rows.groupby("method", sort=False):
+        by = g.pivot_table(index="lr", columns="pair_id", values="correct")
+        at = by.index[np.isclose(by.index, study.learning_rate)]
+        if len(at) == 0: continue
+        best = by.index[by.mean(1).to_numpy().argmax()]
+        d = (by.loc[best] - by.loc[at[0]]).to_numpy()
+        s = summarize_matrix(d[None])
+        out.append({"method": m, "accuracy_by_lr": {f"{lr:g}": float(v) for lr, v in by.mean(1).items()}, "best_lr": float(best),
+                    "best_minus_study": s["mean"], "lo": s["ci95"][0], "hi": s["ci95"][1],
+                    "p": sign_flip_p(d) if best != at[0] else 1.0, "n": by.shape[1]})
+    return pd.DataFrame(out)
+
+def lr_sensitivity_markdown(t: pd.DataFrame) -> str:
+    "`lr_sensitivity` as a Markdown table (accuracy in %)."
+    rates = sorted({float(k) for a in t["accuracy_by_lr"] for k in a})
+    head = f"| method | {' | '.join(f'lr {r:g}' for r in rates)} | best rate | best − the study's rate (95% CI; p) | dev pairs |"
+    lines = [head, "|" + "---|" * (len(rates) + 4)]
+    for r in t.to_dict("records"):
+        acc = {float(k): v for k, v in r["accuracy_by_lr"].items()}
+        shown = " | ".join(f"{100 * acc[x]:.1f}" if x in acc else "–" for x in rates)
+        p = "<0.001" if r["p"] < 0.001 else f"{r['p']:.3f}"
+        lines.append(f"| {r['method']} | {shown} | {r['best_lr']:g} "
+                     f"| {100 * r['best_minus_study']:+.1f} ({100 * r['lo']:+.1f} to {100 * r['hi']:+.1f}; {p}) | {r['n']} |")
+    return "\n".join(lines)
 
 # %% ../nbs/10_noise_study.ipynb #57ff56fd
 def go_no_go(heldout: pd.DataFrame, study: NoiseStudy) -> dict:
@@ -1110,7 +1147,9 @@ def write_study_report(
     if "gold" in d:
         g = d["gold"]
         summary["gold"] = {"human_agreement": {p: float((x["g_human_chosen"] > x["g_human_rejected"]).mean()) for p, x in g.groupby("part")}}
-    if "lr_search" in d: summary["lr_search"] = json.loads(lr_table(d["lr_search"]).reset_index().to_json(orient="records"))
+    if "lr_search" in d:
+        summary["lr_search"] = json.loads(lr_table(d["lr_search"]).reset_index().to_json(orient="records"))
+        summary["lr_sensitivity"] = json.loads(lr_sensitivity(d["lr_search"], study).to_json(orient="records"))
     split = length_split(d["heldout"], pd.read_csv(results / "heldout_lengths.csv")) if (results / "heldout_lengths.csv").is_file() else None
     if split is not None: summary["by_length"] = json.loads(split.reset_index().to_json(orient="records"))
     md = [f"# The label-noise study: results ({summary['runs']['finished']} of {summary['runs']['planned']} runs)",
@@ -1122,6 +1161,8 @@ def write_study_report(
                f"averaged over the {e['rows']} rows and paired on {e['seeds']} seed(s) × {e['pairs']} pairs: {100 * e['mean']:+.1f} points "
                f"(95% CI {100 * e['ci95'][0]:+.1f} to {100 * e['ci95'][1]:+.1f}; p {_pval(e['p'])})."]
     if profile is not None: md += ["", "## Where the rescorers' errors fall (training pairs)", "", profile_markdown(profile)]
+    if len(summary.get("lr_sensitivity") or []) > 1:
+        md += ["", "## Is the rate picked on DPO fair to the others? (dev part)", "", lr_sensitivity_markdown(pd.DataFrame(summary["lr_sensitivity"]))]
     md += ["", "## Every group of runs", "", accuracy_markdown(acc)]
     if split is not None:
         shown = split.reset_index().astype({"flip_rate": object}).fillna({"flip_rate": "any"}).set_index("method")
