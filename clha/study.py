@@ -24,18 +24,18 @@ from .train import PreferenceConfig, train_preference
 from .reproduce import Scale, _slug, base_logps, frame_markdown, heldout_log_ratios, run_key, with_reference, Run
 
 # %% auto #0
-__all__ = ['PARTS', 'METHODS', 'PHASES', 'QUESTION1', 'COLORS', 'NoiseStudy', 'pair_ids', 'study_split', 'score_pairs',
-           'gold_table', 'gold_model', 'gold_order', 'gold_gaps', 'expected_agreement', 'noise_for_agreement',
-           'standardise', 'synthetic_scores', 'learned_scores', 'Method', 'Cell', 'cell_hp', 'plan', 'cell_data',
-           'label_accuracy', 'train_cell', 'heldout_rows', 'crossed_bootstrap', 'summarize_matrix', 'sign_flip_p',
-           'group_matrix', 'paired_difference', 'check_results_folder', 'rescorer_scores', 'machine', 'StudyState',
-           'prepare', 'finished', 'run_cell', 'lr_search', 'lr_table', 'best_lr', 'lr_sensitivity',
+__all__ = ['PARTS', 'METHODS', 'PHASES', 'QUESTION1', 'COLORS', 'ABLATIONS', 'NoiseStudy', 'pair_ids', 'study_split',
+           'score_pairs', 'gold_table', 'gold_model', 'gold_order', 'gold_gaps', 'expected_agreement',
+           'noise_for_agreement', 'standardise', 'synthetic_scores', 'learned_scores', 'Method', 'Cell', 'cell_hp',
+           'plan', 'cell_data', 'label_accuracy', 'train_cell', 'heldout_rows', 'crossed_bootstrap', 'summarize_matrix',
+           'sign_flip_p', 'group_matrix', 'paired_difference', 'check_results_folder', 'rescorer_scores', 'machine',
+           'StudyState', 'prepare', 'finished', 'run_cell', 'lr_search', 'lr_table', 'best_lr', 'lr_sensitivity',
            'lr_sensitivity_markdown', 'go_no_go', 'generation_cells', 'run_study', 'generation_rows', 'run_generations',
            'load_study', 'accuracy_table', 'comparisons', 'noise_cost', 'generation_summary', 'question1_table',
            'heldout_lengths', 'length_split', 'link_curve', 'curve_weights', 'on_curve', 'predicted_gain',
            'rescorer_profile', 'plot_accuracy_vs_flips', 'plot_rescoring_gain', 'plot_paired', 'question1_markdown',
            'gain_table', 'prediction_excess', 'gain_markdown', 'accuracy_markdown', 'noise_cost_markdown',
-           'profile_markdown', 'write_study_report']
+           'profile_markdown', 'ablation_table', 'ablation_markdown', 'side_summaries', 'write_study_report']
 
 # %% ../nbs/10_noise_study.ipynb #de5b0636
 @dataclass(frozen=True)
@@ -1109,6 +1109,54 @@ def profile_markdown(prof: pd.DataFrame) -> str:
                      f"| {r['gap_median']:.3f} | {r['error_gap_median']:.3f} | {_pct(r['errors_masked'], 0)}% |")
     return "\n".join(lines)
 
+# %% ../nbs/10_noise_study.ipynb #91c9c666
+ABLATIONS = {"mask": "CLHA w/o mask", "gate": "CLHA w/o adaptive SFT"}
+
+def ablation_table(
+    heldout: pd.DataFrame,             # heldout.csv
+    gains: pd.DataFrame,               # `gain_table` (for the agreements and the curve's predictions)
+    study: NoiseStudy = NoiseStudy(),
+) -> pd.DataFrame:                     # one row per synthetic rescorer with a CLHA run
+    "CLHA minus each ablation on the same synthetic rescorer (paired), beside the mask's worth predicted from the curve."
+    rows = []
+    for r in study.rescorers[:-1]:   # the synthetic ones: the same data at every flip rate
+        if group_matrix(heldout, "CLHA", r, None).empty: continue
+        row = {"rescorer": r, "clha": float(_select(heldout, "CLHA", r, None)["correct"].mean())}
+        g = gains[gains["rescorer"] == r] if len(gains) else gains
+        if len(g): row.update(agreement=float(g["agreement"].iloc[0]), kept_agreement=float(g["kept_agreement"].iloc[0]),
+                              predicted_mask=float(g["predicted_kept"].iloc[0] - g["predicted"].iloc[0]))
+        for key, name in ABLATIONS.items():
+            if group_matrix(heldout, name, r, None).empty: continue
+            row[f"{key}_accuracy"] = float(_select(heldout, name, r, None)["correct"].mean())
+            row[key] = paired_difference(heldout, ("CLHA", r, None), (name, r, None))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+# %% ../nbs/10_noise_study.ipynb #2cd3dea2
+def ablation_markdown(t: pd.DataFrame) -> str:
+    "`ablation_table` as Markdown (accuracy in %, differences in points)."
+    lines = ["| rescorer | agrees with G: all / kept pairs | CLHA | w/o mask | CLHA − w/o mask (95% CI; p) "
+             "| predicted: f(a_kept) − f(a) | w/o adaptive SFT | CLHA − w/o adaptive SFT (95% CI; p) |", "|---|---|---|---|---|---|---|---|"]
+    for r in t.to_dict("records"):
+        has = lambda k: not pd.isna(r.get(k, np.nan))
+        agree = f"{r['agreement']:.3f} / {r['kept_agreement']:.3f}" if has("agreement") and has("kept_agreement") else "–"
+        pred = f"{100 * r['predicted_mask']:+.1f}" if has("predicted_mask") else "–"
+        lines.append(f"| {r['rescorer']} | {agree} | {_pct(r['clha'])} | {_pct(r.get('mask_accuracy'))} | {_paired(r.get('mask'))} "
+                     f"| {pred} | {_pct(r.get('gate_accuracy'))} | {_paired(r.get('gate'))} |")
+    return "\n".join(lines)
+
+# %% ../nbs/10_noise_study.ipynb #418f2213
+def side_summaries(d: dict[str, pd.DataFrame], study: NoiseStudy = NoiseStudy()) -> dict:
+    "The parts of summary.json that do not come from the runs: G against the human labels, the learning-rate search."
+    out = {}
+    if "gold" in d:
+        out["gold"] = {"human_agreement": {p: float((x["g_human_chosen"] > x["g_human_rejected"]).mean())
+                                           for p, x in d["gold"].groupby("part")}}
+    if "lr_search" in d:
+        out["lr_search"] = json.loads(lr_table(d["lr_search"]).reset_index().to_json(orient="records"))
+        out["lr_sensitivity"] = json.loads(lr_sensitivity(d["lr_search"], study).to_json(orient="records"))
+    return out
+
 # %% ../nbs/10_noise_study.ipynb #f302c31c
 def write_study_report(
     results: str | Path = "results/noise_study",
@@ -1144,12 +1192,9 @@ def write_study_report(
                               if len(gains) and gains[k].notna().any()},
         "given_order_curve": dict(zip(("label_accuracy", "accuracy"), link_curve(acc))) if len(gains) else None,
     }
-    if "gold" in d:
-        g = d["gold"]
-        summary["gold"] = {"human_agreement": {p: float((x["g_human_chosen"] > x["g_human_rejected"]).mean()) for p, x in g.groupby("part")}}
-    if "lr_search" in d:
-        summary["lr_search"] = json.loads(lr_table(d["lr_search"]).reset_index().to_json(orient="records"))
-        summary["lr_sensitivity"] = json.loads(lr_sensitivity(d["lr_search"], study).to_json(orient="records"))
+    summary.update(side_summaries(d, study))
+    abl = ablation_table(d["heldout"], gains, study)
+    summary["ablations"] = json.loads(abl.to_json(orient="records", default_handler=str))
     split = length_split(d["heldout"], pd.read_csv(results / "heldout_lengths.csv")) if (results / "heldout_lengths.csv").is_file() else None
     if split is not None: summary["by_length"] = json.loads(split.reset_index().to_json(orient="records"))
     md = [f"# The label-noise study: results ({summary['runs']['finished']} of {summary['runs']['planned']} runs)",
@@ -1161,6 +1206,7 @@ def write_study_report(
                f"averaged over the {e['rows']} rows and paired on {e['seeds']} seed(s) × {e['pairs']} pairs: {100 * e['mean']:+.1f} points "
                f"(95% CI {100 * e['ci95'][0]:+.1f} to {100 * e['ci95'][1]:+.1f}; p {_pval(e['p'])})."]
     if profile is not None: md += ["", "## Where the rescorers' errors fall (training pairs)", "", profile_markdown(profile)]
+    if set(ABLATIONS) & set(abl.columns): md += ["", "## The ablations: the mask and the gate", "", ablation_markdown(abl)]
     if len(summary.get("lr_sensitivity") or []) > 1:
         md += ["", "## Is the rate picked on DPO fair to the others? (dev part)", "", lr_sensitivity_markdown(pd.DataFrame(summary["lr_sensitivity"]))]
     md += ["", "## Every group of runs", "", accuracy_markdown(acc)]

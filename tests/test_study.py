@@ -131,3 +131,21 @@ def test_question1_generations_recompute(committed):
         assert len(both) == c["n_pairs"] * c["n_seeds"] and abs(d.mean() - c["mean"]) < 1e-9, r["method"]
         wins = (d > 0) + 0.5 * (d == 0)
         assert abs(wins.mean() - r["clha_wins"]["mean"]) < 1e-9 and 0 < r["clha_wins"]["p"] <= 1, r["method"]
+
+
+def test_ablations_recompute(committed):
+    "CLHA minus each ablation on the same synthetic rescorer, paired on seed and pair, and the mask's predicted worth."
+    heldout, summary = committed
+    gains = pd.DataFrame(summary["rescoring_gain"])
+    for row in summary["ablations"]:
+        for key, name in (("mask", "CLHA w/o mask"), ("gate", "CLHA w/o adaptive SFT")):
+            b = _group(heldout, name, row["rescorer"], None)
+            assert (row.get(key) is not None) == (len(b) > 0), (row["rescorer"], key)
+            if b.empty: continue
+            a = _group(heldout, "CLHA", row["rescorer"], None)
+            both = a.merge(b, on=["seed", "pair_id"], suffixes=("_a", "_b"))
+            assert len(both) == row[key]["n_pairs"] * row[key]["n_seeds"]
+            assert abs((both["correct_a"] - both["correct_b"]).mean() - row[key]["mean"]) < 1e-12
+        g = gains[gains["rescorer"] == row["rescorer"]]
+        if len(g) and row.get("predicted_mask") is not None:
+            assert np.allclose(g["predicted_kept"] - g["predicted"], row["predicted_mask"])  # the same at every flip rate
