@@ -891,7 +891,12 @@ def _save_fig(fig, path: str | Path | None):
 def _caption(study: NoiseStudy, acc: pd.DataFrame) -> str:
     return (f"{Path(study.model).name} + LoRA, {study.train_pairs} harmless-base training pairs, {study.epochs:g} epoch, "
             f"lr {study.learning_rate:g}; per-token gold accuracy on {int(acc['pairs'].max())} held-out pairs, "
-            f"{int(acc['seeds'].max())} seed{'s' * bool(acc['seeds'].max() > 1)}; shaded / bars: 95% CI (bootstrap over seeds and pairs)")
+            f"{_seeds_text(acc['seeds'])}; shaded / bars: 95% CI (bootstrap over seeds and pairs)")
+
+def _seeds_text(seeds: pd.Series) -> str:
+    "'2 seeds' when every point has two; '1–2 seeds per point' while the grid is part-run: the caption must not claim the most."
+    lo, hi = int(seeds.min()), int(seeds.max())
+    return f"{hi} seed{'s' * (hi > 1)}" if lo == hi else f"{lo}–{hi} seeds per point"
 
 def plot_accuracy_vs_flips(acc: pd.DataFrame, study: NoiseStudy = NoiseStudy(), path=None):
     "Held-out accuracy against the flip rate, one panel per rescorer; given-order methods repeat in every panel."
@@ -916,8 +921,9 @@ def plot_accuracy_vs_flips(acc: pd.DataFrame, study: NoiseStudy = NoiseStudy(), 
         ax.set(title=what, xlabel="training labels flipped (%)", xticks=x)
         ax.title.set_fontsize(9); ax.axhline(50, color="grey", lw=0.8, ls=":")
     axes[0][0].set_ylabel("held-out accuracy vs G (%)")
-    handles, labels = axes[0][-1].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
+    legend = {}  # from every panel: the ablations appear only in the synthetic rescorers' panels
+    for ax in axes[0]: legend.update({l: h for h, l in zip(*ax.get_legend_handles_labels()) if l not in legend})
+    fig.legend(list(legend.values()), list(legend), loc="lower center", ncol=4, fontsize=8, frameon=False)
     fig.suptitle(_caption(study, acc), fontsize=8)
     fig.tight_layout(rect=(0, 0.12, 1, 1))
     return _save_fig(fig, path)
